@@ -1,0 +1,156 @@
+/**
+ * Ports: the interfaces the pipeline talks to. Adapters in sources/, store/ and chat/ implement them, and
+ * main.ts wires the real ones together. Nothing here imports an SDK.
+ */
+import type { Finding, KeyEvent } from '../detect/types.js';
+
+export type Platform = 'slack' | 'teams' | 'cli';
+
+export type TriageState = 'open' | 'acknowledged' | 'escalated' | 'resolved';
+export type TriageAction = 'acknowledge' | 'escalate' | 'resolve' | 'reopen';
+export type Resolution = 'true-positive' | 'false-positive' | 'expected';
+
+/** The person who made a triage change, as the chat platform identifies them. */
+export interface TriageActor {
+  platform: Platform;
+  /** Slack user id (U...) or Entra object id. */
+  id: string;
+  /** Display name at the time of the change, for messages and history. */
+  name: string;
+}
+
+export interface TriageHistoryEntry {
+  action: TriageAction;
+  from: TriageState;
+  to: TriageState;
+  resolution: Resolution | null;
+  actor: TriageActor;
+  /** ISO 8601 UTC. */
+  at: string;
+}
+
+export interface SlackPostRef {
+  channel: string;
+  ts: string;
+  postedAt: string;
+}
+
+export interface TeamsPostRef {
+  conversationId: string;
+  activityId: string;
+  postedAt: string;
+}
+
+/** A finding as kept in the store: the detection result plus its triage state and where it was posted. */
+export interface StoredFinding {
+  finding: Finding;
+  state: TriageState;
+  resolution: Resolution | null;
+  history: TriageHistoryEntry[];
+  /** ISO time the poller or scan first stored it. */
+  storedAt: string;
+  /** ISO time of the last triage change, or storedAt when none. */
+  updatedAt: string;
+  slack: SlackPostRef | null;
+  /** One entry per Teams conversation the finding was sent to, keyed by conversation id. */
+  teams: Record<string, TeamsPostRef>;
+}
+
+/** Health of the poller, shown by `/keyhunt status`, the daily summary and `/readyz`. */
+export interface PollHealth {
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastOutcome: 'complete' | 'incomplete' | null;
+  lastError: string | null;
+  /** Time of the newest key event ever seen, to warn when a Region returns nothing for long. */
+  lastEventSeenAt: string | null;
+  throttles: number;
+  /** Windows that could not be read fully; each stays covered because the cursor did not move. */
+  incompletePolls: number;
+}
+
+export interface PollState {
+  /** End of the last fully read window (ISO). The next window starts at cursor minus the delivery lag. */
+  cursor: string | null;
+  /** Successful creates without a delete yet, by access key id. */
+  pendingCreates: Record<string, KeyEvent>;
+  /** Successful deletes whose create has not been seen yet (late delivery), by access key id. */
+  pendingDeletes: Record<string, KeyEvent>;
+  /** Event ids already processed, with their event time in epoch ms, pruned by age. */
+  seenEventIds: Record<string, number>;
+  /** Recent key events (successful and failed) for the per-user and per-principal counts. */
+  recentKeyEvents: KeyEvent[];
+  health: PollHealth;
+}
+
+/** A Teams conversation the bot was installed in or messaged, as a serialized ConversationReference. */
+export interface TeamsConversation {
+  id: string;
+  /** botbuilder's ConversationReference, stored as plain JSON. */
+  reference: Record<string, unknown>;
+  name: string | null;
+  active: boolean;
+  /** Why the conversation was marked inactive, such as a 403 after the app was removed. */
+  inactiveReason: string | null;
+  addedAt: string;
+  updatedAt: string;
+}
+
+export interface StoreData {
+  version: 1;
+  findings: Record<string, StoredFinding>;
+  poll: PollState;
+  /** Local dates (YYYY-MM-DD in the configured timezone) on which the daily summary was sent. */
+  summaries: { sentDates: string[] };
+  teams: { conversations: Record<string, TeamsConversation> };
+}
+
+/**
+ * The triage store. One process owns it. Every change goes through `update`, which runs mutations one at a
+ * time and writes the file atomically before resolving.
+ */
+export interface Store {
+  /** The current state. Treat it as read-only: change it only inside `update`. */
+  read(): Readonly<StoreData>;
+  /**
+   * Run `mutate` on the state and persist the result. Mutations are serialized, so concurrent callers never
+   * lose an update. A mutation must validate before it changes anything, because a throw after a partial
+   * change is not rolled back in memory.
+   */
+  update<T>(mutate: (data: StoreData) => T): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A chat platform that findings are posted to and updated on. */
+export interface FindingNotifier {
+  readonly platform: 'slack' | 'teams';
+  /** Post every stored finding not yet posted on this platform. Failures stay unposted for the next run. */
+  postPending(): Promise<void>;
+  /** Rebuild the posted message(s) of a finding after a triage change. */
+  refresh(findingId: string): Promise<void>;
+}
+
+export function emptyStoreData(): StoreData {
+  return {
+    version: 1,
+    findings: {},
+    poll: {
+      cursor: null,
+      pendingCreates: {},
+      pendingDeletes: {},
+      seenEventIds: {},
+      recentKeyEvents: [],
+      health: {
+        lastAttemptAt: null,
+        lastSuccessAt: null,
+        lastOutcome: null,
+        lastError: null,
+        lastEventSeenAt: null,
+        throttles: 0,
+        incompletePolls: 0,
+      },
+    },
+    summaries: { sentDates: [] },
+    teams: { conversations: {} },
+  };
+}
