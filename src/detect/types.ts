@@ -44,7 +44,8 @@ export type SkipReason =
   | 'missing-event-id'
   | 'invalid-event-time'
   | 'missing-access-key-id'
-  | 'duplicate-event-id';
+  | 'duplicate-event-id'
+  | 'outside-time-range';
 
 /** A record made with some access key (`userIdentity.accessKeyId`), reduced to what enrichment needs. */
 export interface KeyUseEvent {
