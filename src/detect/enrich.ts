@@ -87,13 +87,16 @@ function summarizeUsage(uses: readonly KeyUseEvent[] | null, fromMs: number, toM
   const inLifetime = uses.filter((use) => use.time >= fromMs && use.time <= toMs);
   const times = inLifetime.map((use) => use.time);
   const addresses = inLifetime.map((use) => use.sourceIPAddress).filter((address) => address !== null);
+  // A reduce, not Math.min(...times): a busy key can have more uses than a call may take arguments.
+  const first = times.reduce((min, time) => Math.min(min, time), Infinity);
+  const last = times.reduce((max, time) => Math.max(max, time), -Infinity);
   return {
     available: true,
     count: inLifetime.length,
     eventNames: [...new Set(inLifetime.map((use) => use.eventName))].sort(),
     sourceIPAddresses: [...new Set(addresses)].sort(),
-    firstUsedAt: times.length ? toIsoTime(Math.min(...times)) : null,
-    lastUsedAt: times.length ? toIsoTime(Math.max(...times)) : null,
+    firstUsedAt: times.length ? toIsoTime(first) : null,
+    lastUsedAt: times.length ? toIsoTime(last) : null,
   };
 }
 
