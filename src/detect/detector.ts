@@ -21,7 +21,8 @@ const LONG_TERM_KEY_PREFIX = 'AKIA';
 export function compareFindings(a: Finding, b: Finding): number {
   if (a.deletedAt !== b.deletedAt) return a.deletedAt < b.deletedAt ? -1 : 1;
   if (a.accessKeyId !== b.accessKeyId) return a.accessKeyId < b.accessKeyId ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  if (a.id === b.id) return 0;
+  return a.id < b.id ? -1 : 1;
 }
 
 /** Picks the earliest event, breaking ties by event id so the result does not depend on input order. */

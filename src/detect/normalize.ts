@@ -48,11 +48,14 @@ function parseEventTime(value: unknown): number | null {
 function readActor(record: CloudTrailRecord, eventId: string): Actor {
   const identity = asObject(record.userIdentity) ?? {};
   const type = asString(identity.type);
+  let userName: string | null = null;
+  if (type === 'Root') userName = ROOT_OWNER;
+  else if (type === 'IAMUser') userName = asString(identity.userName);
   return {
     arn: asString(identity.arn),
     principalId: asString(identity.principalId),
     type,
-    userName: type === 'Root' ? ROOT_OWNER : type === 'IAMUser' ? asString(identity.userName) : null,
+    userName,
     sourceIPAddress: asString(record.sourceIPAddress),
     userAgent: asString(record.userAgent),
     eventId,

@@ -255,7 +255,7 @@ describe('detect ordering and stats', () => {
     useRecord('AKIAEXAMPLEKEY00000C', 'u1', at(10), 'ListBuckets', '192.0.2.1'),
     { eventName: 'DeleteAccessKey' },
     null,
-  ];
+  ] as unknown[];
 
   test('shuffled input gives the same findings', () => {
     const expected = detect(records, { thresholdMs: THRESHOLD_MS });
@@ -265,7 +265,9 @@ describe('detect ordering and stats', () => {
       for (let i = shuffled.length - 1; i > 0; i--) {
         seed = (seed * 1103515245 + 12345) % 2 ** 31;
         const j = seed % (i + 1);
-        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+        const swapped = shuffled[i];
+        shuffled[i] = shuffled[j];
+        shuffled[j] = swapped;
       }
       expect(detect(shuffled, { thresholdMs: THRESHOLD_MS })).toEqual(expected);
     }
