@@ -57,7 +57,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(base, pino.destination({ fd, sync: true }));
 }
 
-/** A logger that discards everything, for tests and library defaults. */
+/** Creates a logger that discards everything, for tests and library defaults. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }

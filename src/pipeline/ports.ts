@@ -90,7 +90,7 @@ export interface TeamsConversation {
   reference: Record<string, unknown>;
   name: string | null;
   active: boolean;
-  /** Why the conversation was marked inactive, such as a 403 after the app was removed. */
+  /** The reason the conversation was marked inactive, such as a 403 after the app was removed. */
   inactiveReason: string | null;
   addedAt: string;
   updatedAt: string;
