@@ -33,6 +33,11 @@ export interface SlackPostRef {
   channel: string;
   ts: string;
   postedAt: string;
+  /**
+   * How many history entries are recorded under the message, by the post itself or by thread replies.
+   * Missing is read as all entries, so no old change is replied to again.
+   */
+  historyPosted?: number;
 }
 
 export interface TeamsPostRef {
@@ -96,12 +101,24 @@ export interface TeamsConversation {
   updatedAt: string;
 }
 
+/** `sending` was written before the send, `sent` after it, `failed` when the send raised an error. */
+export type SummaryDeliveryState = 'sending' | 'sent' | 'failed';
+
 export interface StoreData {
   version: 1;
   findings: Record<string, StoredFinding>;
   poll: PollState;
   /** Local dates (YYYY-MM-DD in the configured timezone) on which the daily summary was sent. */
-  summaries: { sentDates: string[] };
+  summaries: {
+    sentDates: string[];
+    /**
+     * Per local date and platform, whether the summary send started or finished. A restart resends only to
+     * the platforms that did not finish, and marks a resend after an interrupted send.
+     */
+    deliveries?: Record<string, Record<string, SummaryDeliveryState>>;
+    /** Poller counters when the last summary was sent, so the next one reports the increase. */
+    pollCountersAtLastSummary?: { incompletePolls: number; throttles: number; at: string };
+  };
   teams: { conversations: Record<string, TeamsConversation> };
 }
 
