@@ -1,0 +1,196 @@
+/**
+ * The Slack side of keyhunt in one factory: the Bolt app with its receiver, the `/keyhunt` command, the triage
+ * buttons, the finding notifier and the daily summary sender. main.ts builds it and mounts `routes` on the
+ * shared HTTP server.
+ *
+ * HTTP mode (the default) uses Bolt's HTTPReceiver without its own server: its request listener is mounted at
+ * POST /slack/events, so request signing is verified by Bolt (HMAC-SHA256 of `v0:timestamp:body`, timestamps
+ * older than 5 minutes rejected), and a failed check answers 401. Socket Mode is used when an app-level token
+ * is configured; then Slack sends requests over a WebSocket and no route is mounted.
+ */
+import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { SlackConfig } from '../../config.js';
+import type { Store } from '../../pipeline/ports.js';
+import type { SummarySender } from '../../pipeline/summary.js';
+import type { HttpRoute } from '../../server.js';
+import { registerTriageActions } from './actions.js';
+import { createBoltLogger } from './bolt-logger.js';
+import { ChannelQueue } from './channel-queue.js';
+import { registerKeyhuntCommand } from './command.js';
+import { SlackNotifier } from './notifier.js';
+import { createSlackSummarySender } from './summary.js';
+import { createTriagerPolicy } from './triagers.js';
+import {
+  SLACK_RETRY_POLICY,
+  translateSlackError,
+  type CallOptions,
+  type RetryOptions,
+  type WebClient,
+} from './web-api.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+/** Least time between two posts to one channel; Slack allows about one message per second per channel. */
+export const CHANNEL_POST_INTERVAL_MS = 1000;
+
+export interface CreateSlackAppOptions {
+  config: SlackConfig;
+  store: Store;
+  logger: Logger;
+  clock?: () => Date;
+  /** Called after a triage change made in Slack was stored, so main can update Teams. */
+  onTriageChanged?: (findingId: string) => Promise<void>;
+  /** WebClient retry policy for HTTP failures and 429s; SLACK_RETRY_POLICY by default. */
+  retryConfig?: RetryOptions;
+  /** Retries of Slack's transient `ok: false` errors. */
+  slackRetry?: Pick<CallOptions, 'attempts' | 'retryDelayMs'>;
+  channelPostIntervalMs?: number;
+  triagerCacheMs?: number;
+  pollStaleAfterMs?: number;
+  ackDeadlineMs?: number;
+}
+
+export interface SlackApp {
+  app: App;
+  mode: 'http' | 'socket';
+  /** POST /slack/events in HTTP mode; empty in Socket Mode. */
+  routes: HttpRoute[];
+  notifier: SlackNotifier;
+  summarySender: SummarySender;
+  /** The Web API client every Slack call of keyhunt goes through. */
+  client: WebClient;
+  /** Checks the bot token with auth.test and, in Socket Mode, connects. Call before serving requests. */
+  start(): Promise<void>;
+  /** Disconnects Socket Mode and waits for queued posts to finish. */
+  stop(): Promise<void>;
+}
+
+/** Builds the Slack app. Nothing connects until `start()`. */
+export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
+  const { config, store } = options;
+  const logger = options.logger.child({ component: 'slack' });
+  const clock = options.clock ?? (() => new Date());
+  const boltLogger = createBoltLogger(logger.child({ component: 'bolt' }));
+  const mode = config.appToken ? 'socket' : 'http';
+  const slackApiUrl = config.apiUrl ?? undefined;
+
+  const receiver: Receiver & { requestListener?: HTTPReceiver['requestListener'] } = config.appToken
+    ? new SocketModeReceiver({
+        appToken: config.appToken,
+        logger: boltLogger,
+        installerOptions: { clientOptions: { slackApiUrl } },
+      })
+    : new HTTPReceiver({
+        signingSecret: config.signingSecret,
+        endpoints: SLACK_EVENTS_PATH,
+        logger: boltLogger,
+      });
+  const app = new App({
+    token: config.botToken,
+    receiver,
+    logger: boltLogger,
+    clientOptions: { slackApiUrl, retryConfig: options.retryConfig ?? SLACK_RETRY_POLICY },
+    deferInitialization: true,
+  });
+  const client = app.client;
+  client.on(webApi.WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, details: { url?: string }) => {
+    logger.warn(
+      { retryAfterSeconds, url: details.url },
+      'Slack rate limited a call; waiting for Retry-After before retrying',
+    );
+  });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'A Slack listener failed');
+  });
+
+  const queue = new ChannelQueue(options.channelPostIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
+  const notifier = new SlackNotifier({
+    client,
+    store,
+    config,
+    logger,
+    clock,
+    queue,
+    retry: options.slackRetry,
+  });
+  const policy = createTriagerPolicy({
+    triagers: config.triagers,
+    client,
+    logger,
+    cacheMs: options.triagerCacheMs,
+  });
+  registerTriageActions(app, {
+    store,
+    notifier,
+    policy,
+    client,
+    logger,
+    clock,
+    onTriageChanged: options.onTriageChanged,
+  });
+  registerKeyhuntCommand(app, {
+    store,
+    logger,
+    clock,
+    pollStaleAfterMs: options.pollStaleAfterMs,
+    ackDeadlineMs: options.ackDeadlineMs,
+  });
+  const summarySender = createSlackSummarySender({
+    client,
+    channelId: config.channelId,
+    queue,
+    logger,
+    retry: options.slackRetry,
+  });
+
+  const routes = receiver instanceof HTTPReceiver ? [eventsRoute(receiver, logger)] : [];
+
+  return {
+    app,
+    mode,
+    routes,
+    notifier,
+    summarySender,
+    client,
+    async start() {
+      try {
+        await app.init();
+      } catch (error) {
+        throw translateSlackError('auth.test', error);
+      }
+      if (mode === 'socket') await app.start();
+      logger.info(
+        { mode, channelId: config.channelId },
+        mode === 'http'
+          ? `Slack app ready at POST ${SLACK_EVENTS_PATH}`
+          : 'Slack app connected in Socket Mode',
+      );
+    },
+    async stop() {
+      if (mode === 'socket') await app.stop();
+      await queue.idle();
+    },
+  };
+}
+
+/** Mounts Bolt's request listener, and logs each request it rejected for its signature. */
+function eventsRoute(receiver: HTTPReceiver, logger: Logger): HttpRoute {
+  return {
+    method: 'POST',
+    path: SLACK_EVENTS_PATH,
+    handler: (req, res) => {
+      res.on('finish', () => {
+        if (res.statusCode === 401) {
+          logger.warn(
+            {
+              remoteAddress: req.socket.remoteAddress,
+              timestamp: req.headers['x-slack-request-timestamp'] ?? null,
+            },
+            'Rejected a Slack request with a missing, invalid or expired signature (check SLACK_SIGNING_SECRET if this repeats for real Slack traffic)',
+          );
+        }
+      });
+      receiver.requestListener(req, res);
+    },
+  };
+}

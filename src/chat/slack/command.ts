@@ -1,0 +1,76 @@
+/**
+ * The `/keyhunt` slash command. Slack drops a command that is not acknowledged within 3 seconds, so the answer
+ * goes in the acknowledgement when it is ready in time, and otherwise through `respond()` afterwards.
+ */
+import type { App, RespondArguments } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Store } from '../../pipeline/ports.js';
+import { evaluateQuery, parseQuery } from '../../pipeline/query.js';
+import { escapeMrkdwn } from './mrkdwn.js';
+import { buildCommandAnswer, type CommandAnswer } from './query-blocks.js';
+
+export const COMMAND_NAME = '/keyhunt';
+/** How long an answer may take before the command is acknowledged without it; Slack allows 3000 ms in all. */
+export const ACK_DEADLINE_MS = 2000;
+
+export interface CommandListenerDeps {
+  store: Store;
+  logger: Logger;
+  clock: () => Date;
+  pollStaleAfterMs?: number;
+  ackDeadlineMs?: number;
+}
+
+/** Evaluates the text of one command against the store and renders the answer. */
+export async function answerCommand(deps: CommandListenerDeps, text: string): Promise<CommandAnswer> {
+  const now = deps.clock();
+  const command = parseQuery(text);
+  const result = evaluateQuery(command, deps.store.read(), { now, pollStaleAfterMs: deps.pollStaleAfterMs });
+  return buildCommandAnswer(result, COMMAND_NAME, now);
+}
+
+export function registerKeyhuntCommand(app: App, deps: CommandListenerDeps): void {
+  app.command(COMMAND_NAME, async ({ command, ack, respond }) => {
+    const logger = deps.logger.child({
+      component: 'slack-command',
+      userId: command.user_id,
+      channelId: command.channel_id,
+    });
+    const answer = answerCommand(deps, command.text).catch((error: unknown): CommandAnswer => {
+      logger.error({ err: error, text: command.text }, 'Answering a /keyhunt command failed');
+      const detail = error instanceof Error ? error.message : String(error);
+      const text = `keyhunt could not answer: ${escapeMrkdwn(detail)}. The error is logged.`;
+      return { response_type: 'ephemeral', text, blocks: [] };
+    });
+
+    const inTime = await settleWithin(answer, deps.ackDeadlineMs ?? ACK_DEADLINE_MS);
+    if (inTime) {
+      await ack(toResponse(inTime));
+      return;
+    }
+    logger.warn(
+      { text: command.text },
+      'A /keyhunt answer took too long for the acknowledgement; sending it with respond()',
+    );
+    await ack({ response_type: 'ephemeral', text: 'Working on it…' });
+    await respond({ ...toResponse(await answer), replace_original: false });
+  });
+}
+
+function toResponse(answer: CommandAnswer): RespondArguments {
+  if (answer.blocks.length === 0) return { response_type: answer.response_type, text: answer.text };
+  return { response_type: answer.response_type, text: answer.text, blocks: answer.blocks };
+}
+
+/** Resolves with the promise's value if it settles within `ms`, or with null after `ms`. */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Text helpers for Slack's mrkdwn and plain_text fields. Everything that comes from CloudTrail goes through
+ * `escapeMrkdwn` (or `inlineCode`), because a `<` in a user agent or ARN would otherwise start a link or a
+ * mention, and `&` starts an entity.
+ */
+
+/** Maximum characters of a user agent shown in a message; CloudTrail's can be about 1 KB. */
+export const MAX_USER_AGENT_CHARS = 80;
+/** Block Kit limits from the Block Kit reference: header text 150, section text 3000, a field 2000. */
+export const MAX_HEADER_CHARS = 150;
+export const MAX_SECTION_CHARS = 3000;
+export const MAX_FIELD_CHARS = 2000;
+/** Fallback `text` of chat.postMessage is shown in notifications; Slack truncates it at 40,000 characters. */
+export const MAX_FALLBACK_CHARS = 3000;
+
+/** Replaces the three characters Slack treats as control characters in text: &, < and >. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Shortens text to `max` characters, ending with an ellipsis when anything was cut. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/**
+ * Formats a value as inline code with mrkdwn escaped. Backticks inside would end the code span, so they are
+ * shown as straight quotes.
+ */
+export function inlineCode(text: string): string {
+  return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
+}
+
+/** Formats an ISO time as a Slack date token, shown in each reader's own timezone; the fallback is the ISO text. */
+export function slackDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return escapeMrkdwn(iso);
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_num} {time_secs}|${iso}>`;
+}
+
+/** Mentions a Slack user id (U..., W...) or user group id (S...) so Slack renders the name. */
+export function mention(id: string): string {
+  return id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`;
+}

@@ -1,0 +1,210 @@
+/**
+ * Posts findings to the Slack channel and keeps each message in step with the finding's triage state: the
+ * message is rebuilt in full after every change, and each change gets one thread reply.
+ */
+import type { Logger } from 'pino';
+import type { SlackConfig } from '../../config.js';
+import type { FindingNotifier, Store, StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
+import { listUnpostedSlack, markSlackPosted } from '../../store/records.js';
+import { buildChangeReply, buildEscalationNotice, buildFindingMessage } from './blocks.js';
+import type { ChannelQueue } from './channel-queue.js';
+import { callSlack, SlackApiError, type CallOptions, type WebClient } from './web-api.js';
+
+/** Slack errors caused by one message's content; posting goes on with the next finding after them. */
+const MESSAGE_SPECIFIC_ERRORS: ReadonlySet<string> = new Set([
+  'invalid_blocks',
+  'msg_too_long',
+  'invalid_arguments',
+]);
+
+export interface SlackNotifierOptions {
+  client: WebClient;
+  store: Store;
+  config: Pick<SlackConfig, 'channelId' | 'escalationMention' | 'escalationChannelId'>;
+  logger: Logger;
+  clock: () => Date;
+  queue: ChannelQueue;
+  /** Retry settings for Slack's transient `ok: false` errors. */
+  retry?: Pick<CallOptions, 'attempts' | 'retryDelayMs'>;
+}
+
+export class SlackNotifier implements FindingNotifier {
+  readonly platform = 'slack' as const;
+  private readonly logger: Logger;
+  private pendingRun: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SlackNotifierOptions) {
+    this.logger = options.logger.child({ component: 'slack-notifier' });
+  }
+
+  /**
+   * Posts every finding not yet in Slack, oldest deletion first, and records channel and ts after each post.
+   * A finding that cannot be posted stays unposted for the next call. Calls run one at a time.
+   */
+  postPending(): Promise<void> {
+    const run = this.pendingRun.then(() => this.postAllUnposted());
+    this.pendingRun = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Rebuilds a posted finding's message and replies in its thread to each change not yet replied to. */
+  async refresh(findingId: string): Promise<void> {
+    const ref = this.options.store.read().findings[findingId]?.slack;
+    if (!ref) {
+      this.logger.debug({ findingId }, 'Finding is not in Slack yet; its first post shows the current state');
+      return;
+    }
+    await this.options.queue.run(ref.channel, () => this.updateAndReply(findingId));
+  }
+
+  private async postAllUnposted(): Promise<void> {
+    const unposted = listUnpostedSlack(this.options.store.read());
+    for (const [index, stored] of unposted.entries()) {
+      const findingId = stored.finding.id;
+      try {
+        await this.options.queue.run(this.options.config.channelId, () => this.postOne(findingId));
+      } catch (error) {
+        const left = unposted.length - index - 1;
+        this.logger.error(
+          { err: error, findingId },
+          'Posting a finding to Slack failed; it stays unposted and is tried on the next poll',
+        );
+        if (!(error instanceof SlackApiError && MESSAGE_SPECIFIC_ERRORS.has(error.slackError ?? ''))) {
+          if (left > 0)
+            this.logger.warn(
+              { unpostedAfterFailure: left },
+              'Stopped posting until the next poll because the error affects every message',
+            );
+          return;
+        }
+      }
+    }
+  }
+
+  /** Runs inside the channel queue: posts one finding unless it was posted meanwhile. */
+  private async postOne(findingId: string): Promise<void> {
+    const { store, config, client } = this.options;
+    const stored = store.read().findings[findingId];
+    if (!stored || stored.slack) return;
+
+    const message = buildFindingMessage(stored);
+    const result = await callSlack(
+      'chat.postMessage',
+      () =>
+        client.chat.postMessage({
+          channel: config.channelId,
+          ...message,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      this.callOptions({ findingId }),
+    );
+    if (!result.ts)
+      throw new SlackApiError(
+        'SLACK_PLATFORM_ERROR',
+        'chat.postMessage',
+        null,
+        'Slack chat.postMessage returned no ts.',
+      );
+
+    // NOTE: a crash between the post and this write posts the finding again on restart; Slack has no
+    // idempotency key for chat.postMessage.
+    const ref = {
+      channel: result.channel ?? config.channelId,
+      ts: result.ts,
+      postedAt: this.options.clock().toISOString(),
+      historyPosted: stored.history.length,
+    };
+    await store.update((data) => markSlackPosted(data, findingId, ref));
+    this.logger.info({ findingId, channel: ref.channel, ts: ref.ts }, 'Posted a finding to Slack');
+
+    // A triage change on Teams between building and recording the post is not in the posted message yet.
+    const current = store.read().findings[findingId];
+    if (current && current.history.length > stored.history.length) await this.updateAndReply(findingId);
+  }
+
+  /** Runs inside the channel queue of the finding's message. */
+  private async updateAndReply(findingId: string): Promise<void> {
+    const { store, client } = this.options;
+    const stored = store.read().findings[findingId];
+    const ref = stored?.slack;
+    if (!stored || !ref) return;
+
+    const message = buildFindingMessage(stored);
+    await callSlack(
+      'chat.update',
+      () => client.chat.update({ channel: ref.channel, ts: ref.ts, ...message }),
+      this.callOptions({ findingId }),
+    );
+
+    const alreadyPosted = ref.historyPosted ?? stored.history.length;
+    for (let index = alreadyPosted; index < stored.history.length; index += 1) {
+      await this.replyToChange(stored, stored.history[index]!);
+      const posted = index + 1;
+      await store.update((data) => {
+        const slack = data.findings[findingId]?.slack;
+        if (slack) slack.historyPosted = Math.max(slack.historyPosted ?? 0, posted);
+      });
+    }
+  }
+
+  private async replyToChange(stored: StoredFinding, entry: TriageHistoryEntry): Promise<void> {
+    const { client, config } = this.options;
+    const ref = stored.slack!;
+    const findingId = stored.finding.id;
+    const reply = buildChangeReply(entry, config.escalationMention);
+    await callSlack(
+      'chat.postMessage',
+      () => client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, ...reply }),
+      this.callOptions({ findingId }),
+    );
+    if (entry.action === 'escalate' && config.escalationChannelId)
+      await this.crossPostEscalation(stored, entry, config.escalationChannelId);
+  }
+
+  /**
+   * Posts the escalation to the escalation channel. Best effort: a failure is logged, and the thread reply
+   * already records the escalation. It is not queued, because it may run inside the main channel's queue and
+   * the escalation channel may be the same channel.
+   */
+  private async crossPostEscalation(
+    stored: StoredFinding,
+    entry: TriageHistoryEntry,
+    channel: string,
+  ): Promise<void> {
+    const { client, config } = this.options;
+    const ref = stored.slack!;
+    const findingId = stored.finding.id;
+    let permalink: string | null = null;
+    try {
+      const result = await callSlack(
+        'chat.getPermalink',
+        () => client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }),
+        this.callOptions({ findingId }),
+      );
+      permalink = result.permalink ?? null;
+    } catch (error) {
+      this.logger.warn(
+        { err: error, findingId },
+        'Could not get the permalink of a finding; the escalation notice has no link',
+      );
+    }
+    try {
+      const notice = buildEscalationNotice(stored, entry, permalink, config.escalationMention);
+      await callSlack(
+        'chat.postMessage',
+        () => client.chat.postMessage({ channel, ...notice, unfurl_links: false }),
+        this.callOptions({ findingId }),
+      );
+    } catch (error) {
+      this.logger.error(
+        { err: error, findingId, channel },
+        'Cross-posting an escalation failed; the thread reply records it',
+      );
+    }
+  }
+
+  private callOptions(context: Record<string, unknown>): CallOptions {
+    return { logger: this.logger, context, ...this.options.retry };
+  }
+}
