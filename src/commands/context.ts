@@ -1,0 +1,40 @@
+/**
+ * What every `keyhunt` subcommand receives from the CLI entry point: the output streams, the clock, the
+ * environment and the logger, so commands build nothing global themselves and tests can run them in-process.
+ */
+import type { Logger } from '../log.js';
+
+export interface CommandContext {
+  /** Data output, such as findings. Nothing else is written here. */
+  stdout: NodeJS.WritableStream;
+  /** Messages for people: errors, progress and logs. `isTTY` decides whether progress is drawn. */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  /**
+   * The logger on stderr, created on first call at the level set by `--debug` or LOG_LEVEL. Commands whose
+   * stdout carries data must log through this one.
+   */
+  logger: () => Logger;
+}
+
+/** Exit codes of the `keyhunt` process. */
+export const EXIT_OK = 0;
+/** The command ran but could not do its work, such as a scan that could read no file. */
+export const EXIT_FAILURE = 1;
+/** Invalid options, arguments or configuration: nothing was done, and the message names the fix. */
+export const EXIT_USAGE = 2;
+
+/**
+ * An error the top-level handler prints as a plain message (no stack) and exits with `exitCode`. Throw it
+ * for problems the user can fix, and put the value and the fix in the message.
+ */
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'CliError';
+    this.exitCode = options.exitCode ?? EXIT_USAGE;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * CloudTrail log files on disk: finds the files under the paths given on the command line and reads their
+ * records one file at a time, so a scan of a large S3-layout archive holds one file in memory at most.
+ */
+import { opendir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readFileRecords } from './file-records.js';
+import type { FileProblem, FileRecord, ProblemHandler } from './file-records.js';
+
+export { readFileRecords };
+export type { FileProblem, FileProblemKind, FileRecord, ProblemHandler } from './file-records.js';
+
+/** File names read when walking a folder. A file named on the command line is read whatever its name. */
+export const RECORD_FILE_NAME = /\.(json|jsonl|ndjson)(\.gz)?$/i;
+
+export interface InputFile {
+  path: string;
+  /** Size on disk in bytes (compressed size for gzip files). */
+  size: number;
+}
+
+/** A path given to the scan that does not exist. */
+export class InputPathError extends Error {
+  readonly code = 'input-path-not-found';
+
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`path not found: ${path}; pass an existing file or folder of CloudTrail logs`, options);
+    this.name = 'InputPathError';
+  }
+}
+
+/**
+ * Lists the files to read, sorted by path within each argument and without duplicates. Folders are walked
+ * recursively for `.json`, `.jsonl` and `.ndjson` files, each optionally `.gz`; entries whose name starts
+ * with a dot are skipped. Throws InputPathError for a path that does not exist; a subfolder that cannot be
+ * read is reported to `report` and skipped.
+ */
+export async function listInputFiles(paths: readonly string[], report: ProblemHandler): Promise<InputFile[]> {
+  const files: InputFile[] = [];
+  const seen = new Set<string>();
+  for (const given of paths) {
+    const path = resolve(given);
+    let info: Stats;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      if (isNotFound(error)) throw new InputPathError(given, { cause: error });
+      throw error;
+    }
+    const found = info.isDirectory() ? await walkFolder(path, report) : [{ path, size: info.size }];
+    for (const file of found) {
+      if (seen.has(file.path)) continue;
+      seen.add(file.path);
+      files.push(file);
+    }
+  }
+  return files;
+}
+
+async function walkFolder(folder: string, report: ProblemHandler): Promise<InputFile[]> {
+  const files: InputFile[] = [];
+  const pending = [folder];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    try {
+      for await (const entry of await opendir(current)) {
+        if (entry.name.startsWith('.')) continue;
+        const path = join(current, entry.name);
+        if (entry.isDirectory()) pending.push(path);
+        else if (RECORD_FILE_NAME.test(entry.name)) files.push(await describeFile(path));
+      }
+    } catch (error) {
+      const message = `failed to list folder, skipped: ${error instanceof Error ? error.message : String(error)}`;
+      report({ kind: 'unreadable', path: current, line: null, message, fatal: true });
+    }
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Symbolic links are followed; a broken link is listed with size 0 and reported when it is read. */
+async function describeFile(path: string): Promise<InputFile> {
+  try {
+    return { path, size: (await stat(path)).size };
+  } catch (error) {
+    if (isNotFound(error)) return { path, size: 0 };
+    throw error;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 'ENOENT';
+}
+
+export interface FileReadStats {
+  filesRead: number;
+  /** Files that could not be read to the end: unreadable, invalid JSON, truncated gzip. */
+  filesFailed: number;
+  /** CloudTrail digest files, which hold no records. */
+  filesSkipped: number;
+  /** Bytes on disk of the files finished so far. */
+  bytesRead: number;
+  /** Records handed on, including those of files that failed part way. */
+  records: number;
+  /** JSON Lines lines that were not valid JSON. */
+  invalidLines: number;
+  /** LookupEvents entries whose CloudTrailEvent string was not valid JSON. */
+  invalidEmbeddedEvents: number;
+}
+
+export interface FileReaderOptions {
+  onProblem: ProblemHandler;
+  /** Called after each file, whether it was read, failed or skipped. */
+  onFileDone?: (file: InputFile, stats: Readonly<FileReadStats>) => void;
+}
+
+/** Reads the records of many files in order, one file at a time, and counts what it read and skipped. */
+export class CloudTrailFileReader {
+  readonly stats: FileReadStats = {
+    filesRead: 0,
+    filesFailed: 0,
+    filesSkipped: 0,
+    bytesRead: 0,
+    records: 0,
+    invalidLines: 0,
+    invalidEmbeddedEvents: 0,
+  };
+
+  constructor(private readonly options: FileReaderOptions) {}
+
+  async *records(files: Iterable<InputFile>): AsyncGenerator<FileRecord> {
+    for (const file of files) {
+      let outcome: 'read' | 'failed' | 'skipped' = 'read';
+      const onProblem = (problem: FileProblem): void => {
+        if (problem.fatal) outcome = 'failed';
+        else if (problem.kind === 'digest-file') outcome = 'skipped';
+        else if (problem.kind === 'invalid-line') this.stats.invalidLines += 1;
+        else if (problem.kind === 'invalid-embedded-event') this.stats.invalidEmbeddedEvents += 1;
+        this.options.onProblem(problem);
+      };
+
+      for await (const record of readFileRecords(file.path, onProblem)) {
+        this.stats.records += 1;
+        yield record;
+      }
+
+      this.countFile(outcome, file);
+    }
+  }
+
+  private countFile(outcome: 'read' | 'failed' | 'skipped', file: InputFile): void {
+    if (outcome === 'read') this.stats.filesRead += 1;
+    else if (outcome === 'failed') this.stats.filesFailed += 1;
+    else this.stats.filesSkipped += 1;
+    this.stats.bytesRead += file.size;
+    this.options.onFileDone?.(file, this.stats);
+  }
+}
