@@ -2,7 +2,7 @@
  * The optional YAML config file (KEYHUNT_CONFIG) for what does not fit in variables: suppression rules and
  * routing rules. Every problem is reported with its path in the file, such as `suppress[0].until`.
  */
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { ConfigProblem } from './config.js';
 import { SEVERITIES, emptyRules } from './pipeline/rules.js';
 import type { Rules, RoutingRule, SuppressionRule } from './pipeline/rules.js';
@@ -23,11 +23,12 @@ type Problems = ConfigProblem[];
 
 /** Parses the text of a config file into rules, adding a problem for each invalid part. */
 export function parseConfigFile(text: string, file: string, problems: Problems): Rules {
-  const document = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, lineCounter });
   if (document.errors.length > 0) {
     for (const error of document.errors) {
-      const position = error.linePos?.[0];
-      const where = position ? `line ${position.line}, column ${position.col}` : 'unknown position';
+      const position = lineCounter.linePos(error.pos[0]);
+      const where = `line ${position.line}, column ${position.col}`;
       problems.push({
         variable: `${file} (${where})`,
         value: undefined,

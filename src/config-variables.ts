@@ -180,15 +180,8 @@ export class VariableReader {
   url(name: string, expected: string): string | null {
     const value = this.raw(name);
     if (value === undefined) return null;
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      this.invalid(name, expected);
-      return null;
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    const protocol = URL.canParse(value) ? new URL(value).protocol : null;
+    if (protocol !== 'http:' && protocol !== 'https:') {
       this.invalid(name, expected);
       return null;
     }
