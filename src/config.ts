@@ -88,6 +88,8 @@ export interface ConfigProblem {
 /** Every problem found in the configuration. The CLI prints the message and exits with code 2. */
 export class ConfigError extends KeyhuntError {
   readonly problems: readonly ConfigProblem[];
+  /** Exit code the CLI's error handler uses: 2, invalid configuration. */
+  readonly exitCode = 2;
 
   constructor(problems: readonly ConfigProblem[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
