@@ -43,18 +43,41 @@ export function registerKeyhuntCommand(app: App, deps: CommandListenerDeps): voi
       return { response_type: 'ephemeral', text, blocks: [] };
     });
 
-    const inTime = await settleWithin(answer, deps.ackDeadlineMs ?? ACK_DEADLINE_MS);
-    if (inTime) {
-      await ack(toResponse(inTime));
-      return;
-    }
-    logger.warn(
-      { text: command.text },
-      'A /keyhunt answer took too long for the acknowledgement; sending it with respond()',
-    );
-    await ack({ response_type: 'ephemeral', text: 'Working on it…' });
-    await respond({ ...toResponse(await answer), replace_original: false });
+    await acknowledgeInTime(answer, {
+      ack,
+      respond,
+      logger,
+      deadlineMs: deps.ackDeadlineMs ?? ACK_DEADLINE_MS,
+    });
   });
+}
+
+export interface AcknowledgeOptions {
+  ack: (response: RespondArguments) => Promise<void>;
+  respond: (response: RespondArguments) => Promise<unknown>;
+  logger: Logger;
+  deadlineMs: number;
+}
+
+/**
+ * Acknowledges a command with its answer when the answer is ready within the deadline. Otherwise it
+ * acknowledges with a short note and sends the answer through the response URL once it is ready.
+ */
+export async function acknowledgeInTime(
+  answer: Promise<CommandAnswer>,
+  options: AcknowledgeOptions,
+): Promise<void> {
+  const inTime = await settleWithin(answer, options.deadlineMs);
+  if (inTime) {
+    await options.ack(toResponse(inTime));
+    return;
+  }
+  options.logger.warn(
+    { deadlineMs: options.deadlineMs },
+    'A /keyhunt answer took too long for the acknowledgement; sending it with respond()',
+  );
+  await options.ack({ response_type: 'ephemeral', text: 'Working on it…' });
+  await options.respond({ ...toResponse(await answer), replace_original: false });
 }
 
 function toResponse(answer: CommandAnswer): RespondArguments {

@@ -60,7 +60,7 @@ export class SlackApiError extends Error {
 
 const FIXES: Readonly<Record<string, string>> = {
   channel_not_found:
-    'Check SLACK_CHANNEL_ID (or KEYHUNT_ESCALATION_CHANNEL_ID): it must be a channel id such as C0123456789 that the app can see.',
+    'Check KEYHUNT_SLACK_CHANNEL (or KEYHUNT_ESCALATION_CHANNEL): it must be a channel id such as C0123456789 that the app can see.',
   not_in_channel: 'Invite the app to the channel with /invite @keyhunt.',
   is_archived: 'The channel is archived. Unarchive it or set another channel id.',
   invalid_auth: 'Check SLACK_BOT_TOKEN: it must be the current xoxb- bot token of the installed app.',
@@ -71,7 +71,7 @@ const FIXES: Readonly<Record<string, string>> = {
   missing_scope: 'Add the missing scope from manifests/slack-app.yaml to the app and reinstall it.',
   message_not_found: 'The message was deleted in Slack; the finding keeps its state in the store.',
   cant_update_message: 'The message was not posted by this app, so it cannot be updated.',
-  no_such_subteam: 'Check SLACK_TRIAGERS: a user group id (S...) does not exist.',
+  no_such_subteam: 'Check KEYHUNT_SLACK_TRIAGERS: a user group id (S...) does not exist.',
   msg_too_long: 'The message is longer than Slack accepts; report this as a keyhunt bug with the finding id.',
 };
 
