@@ -2,7 +2,7 @@
  * Ports: the interfaces the pipeline talks to. Adapters in sources/, store/ and chat/ implement them, and
  * main.ts wires the real ones together. Nothing here imports an SDK.
  */
-import type { Finding, KeyEvent } from '../detect/types.js';
+import type { Finding, KeyEvent, KeyUseEvent } from '../detect/types.js';
 
 export type Platform = 'slack' | 'teams' | 'cli';
 
@@ -136,6 +136,57 @@ export interface Store {
    */
   update<T>(mutate: (data: StoreData) => T): Promise<T>;
   close(): Promise<void>;
+}
+
+/** One event as CloudTrail LookupEvents returns it, before its `CloudTrailEvent` string is parsed. */
+export interface LookedUpEvent {
+  eventId: string | null;
+  eventName: string | null;
+  /** Epoch milliseconds, or null when the response had none. */
+  eventTime: number | null;
+  /** The full CloudTrail record as a JSON string, or null when the response had none. */
+  cloudTrailEvent: string | null;
+}
+
+/** Why a LookupEvents read stopped early. `code` is stable; `message` names the cause and the fix. */
+export interface LookupFailure {
+  code: string;
+  message: string;
+}
+
+/** Request counts of one read, for poll health and logs. */
+export interface LookupStats {
+  requests: number;
+  pages: number;
+  throttles: number;
+  retries: number;
+}
+
+/** The result of reading a time range: every event when `complete`, else the events read before `failure`. */
+export interface EventRead extends LookupStats {
+  events: LookedUpEvent[];
+  complete: boolean;
+  failure: LookupFailure | null;
+}
+
+/** The records made with one access key, or null uses when they could not all be read. */
+export interface KeyUseRead extends LookupStats {
+  uses: KeyUseEvent[] | null;
+  /** Records whose CloudTrailEvent could not be parsed or normalized. */
+  skipped: number;
+  failure: LookupFailure | null;
+}
+
+/**
+ * CloudTrail event history. Every implementation shares one rate limit per account and Region, so the poller,
+ * chat commands and enrichment all go through the same instance. Reads never throw for AWS errors: they
+ * return what they read with `complete` false or `uses` null and the failure.
+ */
+export interface KeyEventSource {
+  /** Reads every CreateAccessKey and DeleteAccessKey event with eventTime in [fromMs, toMs], inclusive. */
+  readKeyEvents(fromMs: number, toMs: number): Promise<EventRead>;
+  /** Reads the records made with `accessKeyId` with eventTime in [fromMs, toMs], inclusive. */
+  lookupKeyUses(accessKeyId: string, fromMs: number, toMs: number): Promise<KeyUseRead>;
 }
 
 /** A chat platform that findings are posted to and updated on. */

@@ -25,7 +25,8 @@ import type { Query, Reply, StoredRecord } from './cloudtrail-emulator-wire.js';
 export const LOOKUP_EVENTS_TARGET = 'CloudTrail_20131101.LookupEvents';
 export const HISTORY_MS = 90 * 24 * 60 * 60 * 1000;
 
-export type FaultKind = 'throttling' | 'internal-error' | 'service-unavailable' | 'connection-reset';
+export type FaultKind =
+  'throttling' | 'internal-error' | 'service-unavailable' | 'connection-reset' | 'access-denied';
 
 export interface EmulatorOptions {
   /** Emulator time in epoch ms. It decides late delivery and the 90-day history. Defaults to Date.now. */
@@ -51,6 +52,8 @@ export interface EmulatorCall {
   errorType: string | null;
   eventIds: string[];
   nextToken: string | null;
+  /** performance.now() when the request body was complete. */
+  receivedAt: number;
 }
 
 /** Reads records from a CloudTrail delivery file (`{"Records": [...]}`) or a JSON array of records. */
@@ -76,7 +79,7 @@ export function seededRandom(seed: number): () => number {
 export class CloudTrailEmulator {
   readonly calls: EmulatorCall[] = [];
   private readonly records = new Map<string, StoredRecord>();
-  private readonly faults: FaultKind[] = [];
+  private readonly faults: (FaultKind | null)[] = [];
   private readonly acceptedAt: number[] = [];
   private readonly clock: () => number;
   private readonly random: () => number;
@@ -120,8 +123,12 @@ export class CloudTrailEmulator {
     this.addRecords(readRecordsFile(path), options);
   }
 
-  /** Makes the next `count` requests fail with the given fault, before any other check. */
-  failNext(count: number, kind: FaultKind = 'internal-error'): void {
+  /**
+   * Makes `count` requests fail with the given fault, before any other check, after `skip` requests that
+   * are served normally. Faults queue up behind the ones already injected.
+   */
+  failNext(count: number, kind: FaultKind = 'internal-error', skip = 0): void {
+    for (let i = 0; i < skip; i++) this.faults.push(null);
     for (let i = 0; i < count; i++) this.faults.push(kind);
   }
 
@@ -167,10 +174,11 @@ export class CloudTrailEmulator {
         errorType: null,
         eventIds: [],
         nextToken: null,
+        receivedAt: performance.now(),
       };
       this.calls.push(call);
 
-      const fault = this.faults.shift();
+      const fault = this.faults.shift() ?? undefined;
       if (fault === 'connection-reset') {
         call.errorType = 'connection-reset';
         req.socket.destroy();
@@ -225,6 +233,12 @@ export class CloudTrailEmulator {
     if (fault === 'throttling') throw new LookupError('ThrottlingException', 'Rate exceeded');
     if (fault === 'internal-error') throw new LookupError('InternalFailure', 'Injected internal error', 500);
     if (fault === 'service-unavailable') throw new LookupError('ServiceUnavailable', 'Injected outage', 503);
+    if (fault === 'access-denied') {
+      throw new LookupError(
+        'AccessDeniedException',
+        'User is not authorized to perform: cloudtrail:LookupEvents',
+      );
+    }
     if (this.failureProbability > 0 && this.random() < this.failureProbability) {
       throw new LookupError('InternalFailure', 'Injected random internal error', 500);
     }
