@@ -56,7 +56,7 @@ export function registerScanCommand(program: Command, context: CommandContext): 
     .addOption(
       new Option(
         '--since <duration>',
-        `only read records from this time before now until now (${DURATION_EXAMPLE}); default: all records`,
+        `only use records from this time before now until now (${DURATION_EXAMPLE}); default: all records`,
       )
         .argParser(parseDurationArgument)
         .conflicts(['from', 'to']),
@@ -64,13 +64,13 @@ export function registerScanCommand(program: Command, context: CommandContext): 
     .addOption(
       new Option(
         '--from <time>',
-        `only read records at or after this time (ISO 8601, such as ${TIME_EXAMPLE}); default: no limit`,
+        `only use records at or after this time (ISO 8601, such as ${TIME_EXAMPLE}); default: no limit`,
       ).argParser(parseTimeArgument),
     )
     .addOption(
       new Option(
         '--to <time>',
-        'only read records at or before this time (ISO 8601, as --from); default: no limit',
+        'only use records at or before this time (ISO 8601, as --from); default: no limit',
       ).argParser(parseTimeArgument),
     )
     .addOption(
@@ -109,8 +109,16 @@ function parseThreshold(value: string): number {
 }
 
 function parseTimeArgument(value: string): number {
-  const ms = ISO_TIME.test(value.trim()) ? Date.parse(value.trim()) : NaN;
+  const text = value.trim();
+  const ms = ISO_TIME.test(text) && isCalendarDate(text.slice(0, 10)) ? Date.parse(text) : NaN;
   if (!Number.isFinite(ms))
     throw new InvalidArgumentError(`Expected an ISO 8601 time such as ${TIME_EXAMPLE}.`);
   return ms;
+}
+
+/** Rejects dates such as 2024-02-31, which Date.parse rolls over into the next month. */
+function isCalendarDate(date: string): boolean {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const parsed = new Date(Date.UTC(year, month - 1, day));
+  return parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day;
 }

@@ -114,6 +114,8 @@ class RecordAssembler {
   private mode: 'undecided' | 'lines' | 'document';
   private documentLines: string[] = [];
   private recordIndex = 0;
+  private validLines = 0;
+  private invalidLines = 0;
   /** Set when the rest of the file is to be ignored, such as after a digest file's header. */
   stopped = false;
 
@@ -143,11 +145,12 @@ class RecordAssembler {
       this.mode = 'lines';
     }
     if (!parsed.ok) {
-      this.report(
-        fileProblem('invalid-line', this.path, lineNumber, `invalid JSON, line skipped: ${parsed.error}`),
-      );
+      this.invalidLines += 1;
+      const message = `invalid JSON, line skipped: ${parsed.error}`;
+      this.report(fileProblem('invalid-line', this.path, lineNumber, message));
       return;
     }
+    this.validLines += 1;
     yield* this.unwrap(parsed.value, lineNumber);
   }
 
@@ -156,6 +159,12 @@ class RecordAssembler {
   }
 
   *finish(): Generator<FileRecord> {
+    if (this.mode === 'lines' && this.validLines === 0 && this.invalidLines > 0) {
+      this.report(
+        fileProblem('invalid-json', this.path, null, 'not valid JSON Lines: no line is valid JSON'),
+      );
+      return;
+    }
     if (this.mode !== 'document') return;
     const parsed = parseJson(this.documentLines.join('\n'));
     this.documentLines = [];

@@ -1,8 +1,7 @@
 /**
- * Compiles src/cli.ts (and what it imports) once per source state into a temporary folder, and runs the
- * compiled CLI as a child process. The build folder name is a hash of src/ and the tsconfig files, so test
- * files running in parallel and later runs on unchanged sources reuse one build; a lock folder makes
- * concurrent test files wait for a build in progress instead of compiling twice.
+ * Compiles src/cli.ts (and what it imports) into a temporary folder and runs the compiled CLI as a child
+ * process. The folder name is a hash of src/ and the tsconfig files, so parallel test files and later runs
+ * on unchanged sources share one build. A lock folder makes other test files wait for a build in progress.
  */
 import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +17,9 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url
 const BUILD_TIMEOUT_MS = 240_000;
 /** A lock folder older than this is from a crashed run and is taken over. */
 const STALE_LOCK_MS = 300_000;
+/** Builds of earlier sources older than this are deleted when a new build is made. */
+const OLD_BUILD_MS = 3_600_000;
+const BUILD_PREFIX = 'keyhunt-cli-test-';
 
 export interface CliRun {
   code: number | null;
@@ -27,7 +29,7 @@ export interface CliRun {
 
 /** Returns the path of the compiled cli.js, compiling it first when no build of the current sources exists. */
 export async function buildCli(): Promise<string> {
-  const buildRoot = join(tmpdir(), `keyhunt-cli-test-${await hashSources()}`);
+  const buildRoot = join(tmpdir(), `${BUILD_PREFIX}${await hashSources()}`);
   const cliPath = join(buildRoot, 'dist', 'cli.js');
   const lock = `${buildRoot}.lock`;
   const deadline = Date.now() + BUILD_TIMEOUT_MS;
@@ -36,7 +38,10 @@ export async function buildCli(): Promise<string> {
     if (Date.now() > deadline) throw new Error(`timed out waiting for the CLI build in ${buildRoot}`);
     if (await tryLock(lock)) {
       try {
-        if (!existsSync(cliPath)) await compileInto(buildRoot);
+        if (!existsSync(cliPath)) {
+          await compileInto(buildRoot);
+          await removeOldBuilds(buildRoot);
+        }
       } finally {
         await rm(lock, { recursive: true, force: true });
       }
@@ -87,6 +92,15 @@ async function compileInto(buildRoot: string): Promise<void> {
     throw new Error(`compiling src/cli.ts failed:\n${output}`, { cause: error });
   }
   await rename(partial, buildRoot);
+}
+
+async function removeOldBuilds(current: string): Promise<void> {
+  for (const entry of await readdir(tmpdir())) {
+    const path = join(tmpdir(), entry);
+    if (!entry.startsWith(BUILD_PREFIX) || path === current || entry.endsWith('.lock')) continue;
+    const age = Date.now() - (await stat(path)).mtimeMs;
+    if (age > OLD_BUILD_MS) await rm(path, { recursive: true, force: true });
+  }
 }
 
 async function hashSources(): Promise<string> {
