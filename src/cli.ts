@@ -83,7 +83,10 @@ function logLevel(program: Command, env: NodeJS.ProcessEnv): string {
   if (program.opts<{ debug?: boolean }>().debug) return 'debug';
   const level = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
   if (!LOG_LEVELS.includes(level)) {
-    throw new CliError(`invalid LOG_LEVEL "${env.LOG_LEVEL}": use one of ${LOG_LEVELS.join(', ')}`);
+    throw new CliError(
+      'CLI_USAGE',
+      `invalid LOG_LEVEL "${env.LOG_LEVEL}": use one of ${LOG_LEVELS.join(', ')}`,
+    );
   }
   return level;
 }

@@ -2,6 +2,7 @@
  * What every `keyhunt` subcommand receives from the CLI entry point: the output streams, the clock, the
  * environment and the logger, so commands build nothing global themselves and tests can run them in-process.
  */
+import { KeyhuntError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface CommandContext {
@@ -29,12 +30,11 @@ export const EXIT_USAGE = 2;
  * An error the top-level handler prints as a plain message (no stack) and exits with `exitCode`. Throw it
  * for problems the user can fix, and put the value and the fix in the message.
  */
-export class CliError extends Error {
+export class CliError extends KeyhuntError {
   readonly exitCode: number;
 
-  constructor(message: string, options: { exitCode?: number; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'CliError';
+  constructor(code: string, message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(code, message, { cause: options.cause });
     this.exitCode = options.exitCode ?? EXIT_USAGE;
   }
 }

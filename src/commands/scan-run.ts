@@ -50,6 +50,7 @@ export async function runScan(options: ScanOptions, context: CommandContext): Pr
   if (files.length === 0) {
     const where = paths.join(', ');
     throw new CliError(
+      'SCAN_NO_INPUT_FILES',
       `no CloudTrail log files (.json, .jsonl or .ndjson, optionally .gz) found in ${where}; pass a log file or a folder that contains some`,
       { exitCode: EXIT_FAILURE },
     );
@@ -60,6 +61,7 @@ export async function runScan(options: ScanOptions, context: CommandContext): Pr
   if (stats.filesRead === 0 && stats.records === 0) {
     const skipped = stats.filesSkipped > 0 ? ` and ${stats.filesSkipped} held no records` : '';
     throw new CliError(
+      'SCAN_NOTHING_READ',
       `nothing could be read: ${stats.filesFailed} of ${files.length} files failed${skipped}; see the messages above`,
       { exitCode: EXIT_FAILURE },
     );
@@ -73,7 +75,7 @@ async function listFiles(paths: string[], problems: ScanProblemReporter): Promis
   try {
     return await listInputFiles(paths, (problem) => problems.reportFolder(problem));
   } catch (error) {
-    if (error instanceof InputPathError) throw new CliError(error.message, { cause: error });
+    if (error instanceof InputPathError) throw new CliError(error.code, error.message, { cause: error });
     throw error;
   }
 }

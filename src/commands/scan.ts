@@ -91,7 +91,7 @@ export function toScanOptions(paths: string[], flags: ScanFlags, now: Date): Sca
   if (range.fromMs !== undefined && range.toMs !== undefined && range.fromMs > range.toMs) {
     const from = new Date(range.fromMs).toISOString();
     const to = new Date(range.toMs).toISOString();
-    throw new CliError(`--from ${from} is after --to ${to}; swap the two values`);
+    throw new CliError('CLI_USAGE', `--from ${from} is after --to ${to}; swap the two values`);
   }
   return { paths, thresholdMs: flags.threshold, format: flags.format, ...range };
 }

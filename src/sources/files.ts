@@ -5,6 +5,7 @@
 import { opendir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { KeyhuntError } from '../errors.js';
 import { readFileRecords } from './file-records.js';
 import type { FileProblem, FileRecord, ProblemHandler } from './file-records.js';
 
@@ -21,15 +22,16 @@ export interface InputFile {
 }
 
 /** A path given to the scan that does not exist. */
-export class InputPathError extends Error {
-  readonly code = 'input-path-not-found';
-
+export class InputPathError extends KeyhuntError {
   constructor(
     readonly path: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown } = {},
   ) {
-    super(`path not found: ${path}; pass an existing file or folder of CloudTrail logs`, options);
-    this.name = 'InputPathError';
+    super(
+      'INPUT_PATH_NOT_FOUND',
+      `path not found: ${path}; pass an existing file or folder of CloudTrail logs`,
+      options,
+    );
   }
 }
 
