@@ -51,9 +51,17 @@ export async function loadStoreFile(path: string, logger: Logger, now: Date): Pr
   return useBackup(await readCandidate(backupPath), backupPath, logger, now);
 }
 
-async function useBackup(backup: Candidate, backupPath: string, logger: Logger, now: Date): Promise<StoreData> {
+async function useBackup(
+  backup: Candidate,
+  backupPath: string,
+  logger: Logger,
+  now: Date,
+): Promise<StoreData> {
   if (backup.kind === 'valid') {
-    logger.error({ backupPath }, 'Restored the store from its backup; changes after the backup was written are lost');
+    logger.error(
+      { backupPath },
+      'Restored the store from its backup; changes after the backup was written are lost',
+    );
     logFilledFields(logger, backupPath, backup.filledFields);
     return backup.data;
   }
@@ -89,7 +97,10 @@ async function readCandidate(path: string): Promise<Candidate> {
     parsed = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { kind: 'invalid', problem: `invalid JSON in ${text.length} bytes, so it is truncated or corrupted: ${reason}` };
+    return {
+      kind: 'invalid',
+      problem: `invalid JSON in ${text.length} bytes, so it is truncated or corrupted: ${reason}`,
+    };
   }
 
   const checked = normalizeStoreData(parsed);
@@ -128,8 +139,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Deletes temp files of writes that a crash interrupted. Their write never completed, so no caller was told it
- * succeeded, and the store file still has the last completed write.
+ * Deletes temp files of writes that a crash interrupted. Such a write never completed, so no caller received
+ * success for it, and the store file still contains the last completed write.
  */
 async function removeLeftoverTempFiles(path: string, logger: Logger): Promise<void> {
   const folder = dirname(path);

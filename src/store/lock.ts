@@ -146,7 +146,7 @@ function judgeStale(owner: LockOwner | null): string | null {
     // container restart where the process is pid 1 each time.
     return `it names this process's pid ${owner.pid}, so an earlier run left it`;
   }
-  // NOTE: a pid reused by an unrelated process counts as alive; the StoreLockedError message says how to
+  // NOTE: a pid reused by an unrelated process counts as alive. The StoreLockedError message explains how to
   // remove the lock by hand.
   return isProcessAlive(owner.pid) ? null : `process ${owner.pid} is no longer running`;
 }

@@ -8,7 +8,7 @@ import type { SlackPostRef, StoreData, StoredFinding, TeamsPostRef, TriageState 
 
 /**
  * Stores each finding whose id is not stored yet as an open, unposted finding. Returns only the newly stored
- * ones, in input order; a finding already stored (or repeated in the input) keeps its stored triage state.
+ * ones, in input order. A finding already stored (or repeated in the input) keeps its stored triage state.
  */
 export function addFindings(data: StoreData, findings: readonly Finding[], now: Date): StoredFinding[] {
   const at = now.toISOString();
@@ -39,7 +39,7 @@ export function listUnpostedSlack(data: Readonly<StoreData>): StoredFinding[] {
 /**
  * Lists findings not yet posted to a Teams conversation, oldest deletion first. For a recorded conversation,
  * only findings stored at or after the conversation was added count, so installing the app in a new team
- * does not post the whole history there; an inactive conversation gets nothing.
+ * does not post the whole history there. An inactive conversation gets nothing.
  */
 export function listUnpostedTeams(data: Readonly<StoreData>, conversationId: string): StoredFinding[] {
   const conversation = data.teams.conversations[conversationId];
@@ -83,7 +83,11 @@ export function markTeamsPosted(
 }
 
 /** Lists findings whose key was deleted in [fromMs, toMs), oldest deletion first, for the daily summary. */
-export function findingsDeletedBetween(data: Readonly<StoreData>, fromMs: number, toMs: number): StoredFinding[] {
+export function findingsDeletedBetween(
+  data: Readonly<StoreData>,
+  fromMs: number,
+  toMs: number,
+): StoredFinding[] {
   return sortByDeletion(
     Object.values(data.findings).filter((stored) => {
       const deletedMs = Date.parse(stored.finding.deletedAt);
@@ -107,7 +111,7 @@ export function findingsForUser(data: Readonly<StoreData>, userName: string): St
   );
 }
 
-/** Counts stored findings per triage state; every state is present, with 0 when none. */
+/** Counts stored findings per triage state. Every state is present, with 0 when none. */
 export function countByState(data: Readonly<StoreData>): Record<TriageState, number> {
   const counts: Record<TriageState, number> = { open: 0, acknowledged: 0, escalated: 0, resolved: 0 };
   for (const stored of Object.values(data.findings)) counts[stored.state] += 1;
@@ -121,6 +125,8 @@ function sortByDeletion(findings: StoredFinding[]): StoredFinding[] {
     if (byTime !== 0) return byTime;
     const keyA = a.finding.accessKeyId;
     const keyB = b.finding.accessKeyId;
-    return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+    if (keyA < keyB) return -1;
+    if (keyA > keyB) return 1;
+    return 0;
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Checks a parsed store document and fills in fields that older or partial documents lack, from
- * `emptyStoreData()`. A field of the wrong type makes the whole document invalid: the caller then keeps the
- * file aside and recovers, instead of running on state it cannot trust.
+ * `emptyStoreData()`. A field of the wrong type makes the whole document invalid, so the caller keeps the
+ * file aside and recovers instead of running on state it cannot trust.
  */
 import { emptyStoreData, type StoreData, type TriageState } from '../pipeline/ports.js';
 
@@ -16,7 +16,7 @@ const RESOLUTIONS: readonly unknown[] = [null, 'true-positive', 'false-positive'
 const OUTCOMES: readonly unknown[] = [null, 'complete', 'incomplete'];
 
 class ShapeProblem extends Error {}
-/** A version newer than this code reads: the file is valid for some keyhunt, so it is never moved aside. */
+/** A version newer than this code reads. Some keyhunt can read the file, so it is never moved aside. */
 class UnsupportedVersion extends ShapeProblem {}
 
 type Json = Record<string, unknown>;
@@ -59,10 +59,19 @@ function normalizeRoot(raw: unknown, filled: string[]): StoreData {
     version: STORE_VERSION,
     findings,
     poll: normalizePoll(field(raw, 'poll', '', isObject, {}, filled), filled),
-    summaries: { ...summaries, sentDates: field(summaries, 'sentDates', 'summaries.', isStringArray, [], filled) },
-    teams: { ...teams, conversations: field(teams, 'conversations', 'teams.', isObjectOfObjects, {}, filled) },
+    summaries: normalizeSummaries(summaries, filled),
+    teams: {
+      ...teams,
+      conversations: field(teams, 'conversations', 'teams.', isObjectOfObjects, {}, filled),
+    },
   };
   return normalized as unknown as StoreData;
+}
+
+function normalizeSummaries(summaries: Json, filled: string[]): Json {
+  checkOptional(summaries, 'deliveries', 'summaries.', isObjectOfObjects);
+  checkOptional(summaries, 'pollCountersAtLastSummary', 'summaries.', isObject);
+  return { ...summaries, sentDates: field(summaries, 'sentDates', 'summaries.', isStringArray, [], filled) };
 }
 
 function normalizeStoredFinding(id: string, entry: unknown, filled: string[]): Json {
@@ -134,6 +143,19 @@ function field<T>(
   }
   if (!check(value)) throw new ShapeProblem(`${prefix}${name} has the wrong type (${describe(value)})`);
   return value;
+}
+
+/** Throws a ShapeProblem when an optional field is present with the wrong type. An absent one stays absent. */
+function checkOptional(
+  container: Json,
+  name: string,
+  prefix: string,
+  check: (value: unknown) => boolean,
+): void {
+  const value = container[name];
+  if (value !== undefined && !check(value)) {
+    throw new ShapeProblem(`${prefix}${name} has the wrong type (${describe(value)})`);
+  }
 }
 
 function describe(value: unknown): string {

@@ -1,8 +1,8 @@
 /**
  * The file-backed triage store: lowdb over an atomic-write adapter, owned by one process through a lock file.
- * All changes go through one queue. Mutations run one at a time in call order; the ones queued while a write
- * is in progress are applied together and saved by the next single write (a group commit), and each caller's
- * promise settles only after the write that contains its change.
+ * All changes go through one queue, and mutations run one at a time in call order. Mutations queued while a
+ * write is in progress are applied together and saved by the next single write (a group commit). Each
+ * caller's promise settles only after the write that contains its change.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -79,7 +79,14 @@ export class FileStore implements Store {
   #closing: Promise<void> | null = null;
 
   /** Use `openStore`, which takes the lock and reads the file first. */
-  constructor(path: string, db: Low<StoreData>, lock: StoreLock, logger: Logger, now: () => Date, retentionMs: number) {
+  constructor(
+    path: string,
+    db: Low<StoreData>,
+    lock: StoreLock,
+    logger: Logger,
+    now: () => Date,
+    retentionMs: number,
+  ) {
     this.path = path;
     this.#db = db;
     this.#lock = lock;
@@ -95,11 +102,19 @@ export class FileStore implements Store {
   update<T>(mutate: (data: StoreData) => T): Promise<T> {
     if (this.#closing) {
       return Promise.reject(
-        new StoreError('STORE_CLOSED', this.path, `The store ${this.path} is closed; open it again to change it.`),
+        new StoreError(
+          'STORE_CLOSED',
+          this.path,
+          `The store ${this.path} is closed; open it again to change it.`,
+        ),
       );
     }
     return new Promise<T>((resolvePromise, rejectPromise) => {
-      this.#queue.push({ mutate, resolve: resolvePromise as (value: unknown) => void, reject: rejectPromise });
+      this.#queue.push({
+        mutate,
+        resolve: resolvePromise as (value: unknown) => void,
+        reject: rejectPromise,
+      });
       this.#draining ??= this.#drain();
     });
   }

@@ -49,7 +49,12 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 function lockContent(pid: number): string {
-  return JSON.stringify({ pid, hostname: 'other-host', startedAt: '2025-03-09T08:00:00.000Z', token: 'other' });
+  return JSON.stringify({
+    pid,
+    hostname: 'other-host',
+    startedAt: '2025-03-09T08:00:00.000Z',
+    token: 'other',
+  });
 }
 
 describe('store lock', () => {
@@ -94,7 +99,9 @@ describe('store lock', () => {
 
     const lock = JSON.parse(await readFile(lockPath, 'utf8')) as Record<string, unknown>;
     expect(lock['pid']).toBe(process.pid);
-    const warning = lines.find((line) => line.level === LEVEL_WARN && line.msg === 'Taking over a stale store lock');
+    const warning = lines.find(
+      (line) => line.level === LEVEL_WARN && line.msg === 'Taking over a stale store lock',
+    );
     expect(warning?.['reason']).toBe(`process ${deadPid} is no longer running`);
   });
 

@@ -46,7 +46,11 @@ function buildData(): StoreData {
       index += 1;
     }
   }
-  for (const [name, time] of [['old', OLD], ['cutoff', AT_CUTOFF], ['recent', RECENT]] as const) {
+  for (const [name, time] of [
+    ['old', OLD],
+    ['cutoff', AT_CUTOFF],
+    ['recent', RECENT],
+  ] as const) {
     data.poll.seenEventIds[`seen-${name}`] = time.getTime();
     data.poll.recentKeyEvents.push(keyEvent(`event-${name}`, time));
   }
@@ -73,7 +77,9 @@ describe('pruneStoreData', () => {
 
     pruneStoreData(data, NOW, RETENTION_MS);
 
-    const oldUnresolved = ['kh-0000000000', 'kh-0000000003', 'kh-0000000006'].map((id) => data.findings[id]?.state);
+    const oldUnresolved = ['kh-0000000000', 'kh-0000000003', 'kh-0000000006'].map(
+      (id) => data.findings[id]?.state,
+    );
     expect(oldUnresolved).toEqual(['open', 'acknowledged', 'escalated']);
   });
 
@@ -90,7 +96,12 @@ describe('store pruning', () => {
     const { dir, remove } = await makeTempDir();
     const path = join(dir, 'keyhunt.json');
     let now = OLD;
-    const first = await openStore({ path, logger: silentLogger(), retentionMs: RETENTION_MS, now: () => now });
+    const first = await openStore({
+      path,
+      logger: silentLogger(),
+      retentionMs: RETENTION_MS,
+      now: () => now,
+    });
     await first.update((data) => {
       const [stored] = addFindings(data, [makeFinding(1)], OLD);
       stored!.state = 'resolved';
@@ -99,7 +110,12 @@ describe('store pruning', () => {
     await first.close();
 
     now = NOW;
-    const second = await openStore({ path, logger: silentLogger(), retentionMs: RETENTION_MS, now: () => now });
+    const second = await openStore({
+      path,
+      logger: silentLogger(),
+      retentionMs: RETENTION_MS,
+      now: () => now,
+    });
     const afterOpen = structuredClone(second.read());
     await second.update((data) => {
       data.poll.recentKeyEvents.push(keyEvent('event-1', NOW));

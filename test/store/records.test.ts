@@ -114,7 +114,11 @@ describe('Teams posting', () => {
     const data = emptyStoreData();
     data.teams.conversations['conv-old'] = conversation('conv-old', new Date('2025-01-01T00:00:00.000Z'));
     data.teams.conversations['conv-new'] = conversation('conv-new', LATER);
-    data.teams.conversations['conv-removed'] = conversation('conv-removed', new Date('2025-01-01T00:00:00.000Z'), false);
+    data.teams.conversations['conv-removed'] = conversation(
+      'conv-removed',
+      new Date('2025-01-01T00:00:00.000Z'),
+      false,
+    );
     addFindings(data, [makeFinding(1), makeFinding(2)], NOW);
     addFindings(data, [makeFinding(3)], LATER);
     return data;
@@ -142,7 +146,11 @@ describe('Teams posting', () => {
   it('lists every unposted finding for an unrecorded conversation', () => {
     const data = dataWithConversations();
 
-    expect(ids(listUnpostedTeams(data, 'conv-unknown'))).toEqual(['kh-0000000001', 'kh-0000000002', 'kh-0000000003']);
+    expect(ids(listUnpostedTeams(data, 'conv-unknown'))).toEqual([
+      'kh-0000000001',
+      'kh-0000000002',
+      'kh-0000000003',
+    ]);
   });
 
   it('stores the post reference per conversation', () => {

@@ -59,9 +59,15 @@ describe.each(brokenFiles)('%s store file', (_kind, breakFile, problem) => {
     expect(await readFile(path + CORRUPT_SUFFIX, 'utf8')).toBe(broken);
     expect(store.read()).toEqual(backupState);
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(backupState);
-    const invalidLine = lines.find((line) => line.level === LEVEL_ERROR && line['keptAs'] === path + CORRUPT_SUFFIX);
+    const invalidLine = lines.find(
+      (line) => line.level === LEVEL_ERROR && line['keptAs'] === path + CORRUPT_SUFFIX,
+    );
     expect(String(invalidLine?.['problem'])).toContain(problem);
-    expect(lines.some((line) => line.level === LEVEL_ERROR && line.msg.startsWith('Restored the store from its backup'))).toBe(true);
+    expect(
+      lines.some(
+        (line) => line.level === LEVEL_ERROR && line.msg.startsWith('Restored the store from its backup'),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -86,9 +92,9 @@ describe('recovery', () => {
 
     expect(store.read()).toEqual(emptyStoreData());
     expect(await readFile(path + CORRUPT_SUFFIX, 'utf8')).toBe('[1, 2]');
-    expect(lines.find((line) => line.level === LEVEL_ERROR && line['backupPath'] === `${path}.bak`)?.msg).toBe(
-      'There is no store backup; starting with an EMPTY store',
-    );
+    expect(
+      lines.find((line) => line.level === LEVEL_ERROR && line['backupPath'] === `${path}.bak`)?.msg,
+    ).toBe('There is no store backup; starting with an EMPTY store');
   });
 
   it('numbers a second invalid file kept at the same time', async () => {
@@ -108,7 +114,9 @@ describe('recovery', () => {
     const { store, lines } = await open();
 
     expect(store.read()).toEqual(backupState);
-    expect(lines.some((line) => line.level === LEVEL_ERROR && line.msg.includes('missing but its backup exists'))).toBe(true);
+    expect(
+      lines.some((line) => line.level === LEVEL_ERROR && line.msg.includes('missing but its backup exists')),
+    ).toBe(true);
   });
 
   it('fills in fields missing from an older document', async () => {
@@ -136,7 +144,9 @@ describe('recovery', () => {
     };
     expect(store.read()).toEqual(expected);
     expect(await readdir(dir)).not.toContain(`keyhunt.json${CORRUPT_SUFFIX}`);
-    const filledLine = lines.find((line) => line.level === LEVEL_WARN && line['filledFieldCount'] !== undefined);
+    const filledLine = lines.find(
+      (line) => line.level === LEVEL_WARN && line['filledFieldCount'] !== undefined,
+    );
     expect(filledLine?.['filledFieldCount']).toBe(20);
   });
 
@@ -162,7 +172,22 @@ describe('recovery', () => {
     );
   });
 
-  it('refuses a newer version and leaves the file alone', async () => {
+  it('rejects an optional field of the wrong type', async () => {
+    const text = JSON.stringify({
+      ...emptyStoreData(),
+      summaries: { sentDates: [], deliveries: ['2025-03-10'] },
+    });
+    await writeFile(path, text);
+
+    const { lines } = await open();
+
+    expect(await readFile(path + CORRUPT_SUFFIX, 'utf8')).toBe(text);
+    expect(lines.find((line) => line['keptAs'])?.['problem']).toBe(
+      'wrong shape: summaries.deliveries has the wrong type (an array)',
+    );
+  });
+
+  it('rejects a newer version untouched', async () => {
     const text = JSON.stringify({ ...emptyStoreData(), version: 2 });
     await writeFile(path, text);
 

@@ -53,7 +53,9 @@ describe('openStore', () => {
   it('reports an unreadable store path', async () => {
     await mkdir(path, { recursive: true });
 
-    const error: unknown = await openStore({ path, logger: silentLogger() }).catch((caught: unknown) => caught);
+    const error: unknown = await openStore({ path, logger: silentLogger() }).catch(
+      (caught: unknown) => caught,
+    );
 
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('STORE_READ_FAILED');
@@ -98,7 +100,9 @@ describe('update', () => {
 
     expect(outcomes.filter((outcome) => outcome.kind === 'changed')).toHaveLength(40);
     for (const data of [store.read(), await readJson(path)] as ReturnType<FileStore['read']>[]) {
-      expect(Object.values(data.findings).filter((stored) => stored.state === 'acknowledged')).toHaveLength(40);
+      expect(Object.values(data.findings).filter((stored) => stored.state === 'acknowledged')).toHaveLength(
+        40,
+      );
       expect(Object.keys(data.poll.seenEventIds)).toHaveLength(40);
       expect(data.poll.health.throttles).toBe(40);
       expect(data.poll.health.incompletePolls).toBe(40);
@@ -130,7 +134,9 @@ describe('update', () => {
 
     await expect(failed).rejects.toThrow('mutation failed');
     await expect(next).resolves.toBe('saved');
-    expect(((await readJson(path)) as { poll: { cursor: string } }).poll.cursor).toBe('2025-03-10T11:00:00.000Z');
+    expect(((await readJson(path)) as { poll: { cursor: string } }).poll.cursor).toBe(
+      '2025-03-10T11:00:00.000Z',
+    );
   });
 
   it('rejects an async mutation', async () => {
@@ -186,7 +192,11 @@ describe('atomic writes', () => {
       await store.update((data) => addFindings(data, [makeFinding(index)], NOW));
     }
 
-    expect((await readdir(dirOf(path))).sort()).toEqual(['keyhunt.json', 'keyhunt.json.bak', 'keyhunt.json.lock']);
+    expect((await readdir(dirOf(path))).sort()).toEqual([
+      'keyhunt.json',
+      'keyhunt.json.bak',
+      'keyhunt.json.lock',
+    ]);
   });
 
   it('keeps the previous content as the backup', async () => {
@@ -205,7 +215,13 @@ describe('restart', () => {
   it('keeps everything after close and reopen', async () => {
     const first = await open();
     await first.update((data) => addFindings(data, [makeFinding(1), makeFinding(2)], NOW));
-    await applyTriage(first, { findingId: 'kh-0000000002', action: 'resolve', resolution: 'expected', actor: ACTOR, now: NOW });
+    await applyTriage(first, {
+      findingId: 'kh-0000000002',
+      action: 'resolve',
+      resolution: 'expected',
+      actor: ACTOR,
+      now: NOW,
+    });
     await first.update((data) => {
       data.poll.cursor = '2025-03-10T11:55:00.000Z';
       data.summaries.sentDates.push('2025-03-10');

@@ -19,7 +19,7 @@ export function makeActor(userName: string | null, eventId: string): ActorSummar
   };
 }
 
-/** A finding whose key was deleted `index` minutes after 2025-03-01T00:00:00Z. */
+/** Builds a finding whose key was deleted `index` minutes after 2025-03-01T00:00:00Z. */
 export function makeFinding(index: number, overrides: Partial<Finding> = {}): Finding {
   const createdMs = Date.UTC(2025, 2, 1) + index * 60_000 - 30_000;
   const deletedMs = createdMs + 30_000;
@@ -42,7 +42,14 @@ export function makeFinding(index: number, overrides: Partial<Finding> = {}): Fi
     userCounts: counts,
     creatorCounts: counts,
     deleterCounts: counts,
-    usage: { available: false, count: 0, eventNames: [], sourceIPAddresses: [], firstUsedAt: null, lastUsedAt: null },
+    usage: {
+      available: false,
+      count: 0,
+      eventNames: [],
+      sourceIPAddresses: [],
+      firstUsedAt: null,
+      lastUsedAt: null,
+    },
     mitre: [{ id: 'T1098.001', name: 'Account Manipulation: Additional Cloud Credentials' }],
     severity: 'high',
     severityReasons: ['The key lived 30 seconds'],
@@ -61,7 +68,7 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-/** A debug-level logger that keeps every line as parsed JSON. */
+/** Creates a debug-level logger that keeps every line as parsed JSON. */
 export function recordingLogger(): { logger: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const destination = {
