@@ -118,6 +118,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
     client,
     logger,
     cacheMs: options.triagerCacheMs,
+    retry: options.slackRetry,
   });
   registerTriageActions(app, {
     store,

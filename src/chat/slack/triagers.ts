@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { mention } from './mrkdwn.js';
-import { callSlack, type WebClient } from './web-api.js';
+import { callSlack, type CallOptions, type WebClient } from './web-api.js';
 
 /** How long a user group's member list is reused before it is read again. */
 export const TRIAGER_GROUP_CACHE_MS = 5 * 60_000;
@@ -22,6 +22,8 @@ export interface TriagerPolicyOptions {
   logger: Logger;
   cacheMs?: number;
   nowMs?: () => number;
+  /** Retries of Slack's transient `ok: false` errors. */
+  retry?: Pick<CallOptions, 'attempts' | 'retryDelayMs'>;
 }
 
 interface CachedGroup {
@@ -50,6 +52,7 @@ export function createTriagerPolicy(options: TriagerPolicyOptions): TriagerPolic
         {
           logger: options.logger,
           context: { usergroup: groupId },
+          ...options.retry,
         },
       );
       const members = new Set(result.users ?? []);
