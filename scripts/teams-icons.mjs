@@ -18,7 +18,7 @@ import { deflateSync } from 'node:zlib';
 export const ACCENT_COLOR = [0x1b, 0x5e, 0x9e];
 const SAMPLES_PER_AXIS = 4;
 
-/** The key in a unit square: a ring (the bow), a shaft and two teeth. Returns true when (x, y) is inside. */
+/** Tests whether (x, y) of a unit square lies on the key: a ring (the bow), a shaft and two teeth. */
 function isInsideKey(x, y, scale) {
   const dx = x - 0.3;
   const dy = y - 0.5;

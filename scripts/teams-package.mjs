@@ -42,14 +42,22 @@ export function fillPlaceholders(manifestText, { appId, domain }) {
   const needsAppId = manifestText.includes(PLACEHOLDER_APP_ID);
   const needsDomain = manifestText.includes(PLACEHOLDER_DOMAIN);
   if (needsAppId && !appId) {
-    problems.push('The app id is missing: pass --app-id or set MicrosoftAppId to the Microsoft App ID (a GUID) of your Azure Bot.');
+    problems.push(
+      'The app id is missing: pass --app-id or set MicrosoftAppId to the Microsoft App ID (a GUID) of your Azure Bot.',
+    );
   } else if (needsAppId && !GUID.test(appId)) {
-    problems.push(`The app id "${appId}" is invalid: expected a GUID such as 3b1e4f9a-0c1d-4e2f-8a3b-4c5d6e7f8a9b.`);
+    problems.push(
+      `The app id "${appId}" is invalid: expected a GUID such as 3b1e4f9a-0c1d-4e2f-8a3b-4c5d6e7f8a9b.`,
+    );
   }
   if (needsDomain && !domain) {
-    problems.push('The domain is missing: pass --domain or set KEYHUNT_TEAMS_DOMAIN to the host keyhunt serve is reachable at, such as keyhunt.example.org.');
+    problems.push(
+      'The domain is missing: pass --domain or set KEYHUNT_TEAMS_DOMAIN to the host keyhunt serve is reachable at, such as keyhunt.example.org.',
+    );
   } else if (needsDomain && !DOMAIN.test(domain)) {
-    problems.push(`The domain "${domain}" is invalid: expected a host name without scheme or path, such as keyhunt.example.org.`);
+    problems.push(
+      `The domain "${domain}" is invalid: expected a host name without scheme or path, such as keyhunt.example.org.`,
+    );
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
 
@@ -78,9 +86,9 @@ async function main() {
   const content = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', platform: 'UNIX' });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, content);
-  const shown = relative(process.cwd(), out);
+  const displayPath = relative(process.cwd(), out);
   process.stdout.write(
-    `Wrote ${shown.startsWith('..') ? out : shown} (app ${manifest.id}, version ${manifest.version}). ` +
+    `Wrote ${displayPath.startsWith('..') ? out : displayPath} (app ${manifest.id}, version ${manifest.version}). ` +
       'Upload it in Teams under Apps > Manage your apps > Upload an app.\n',
   );
 }

@@ -74,7 +74,12 @@ export async function startBotConnectorFake(): Promise<BotConnectorFake> {
 
         const failure = failures.get(conversationId);
         if (failure !== undefined) {
-          return reply(res, failure, { error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } });
+          return reply(res, failure, {
+            error: {
+              code: 'BotNotInConversationRoster',
+              message: 'The bot is not part of the conversation roster.',
+            },
+          });
         }
         if (method === 'POST') {
           const id = `activity-${nextId++}`;

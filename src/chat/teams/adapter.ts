@@ -32,7 +32,11 @@ export class TeamsSetupError extends Error {
 }
 
 /** Creates the CloudAdapter. Throws TeamsSetupError instead of ever turning authentication off silently. */
-export function createCloudAdapter(config: TeamsConfig, authentication: TeamsAuthentication, logger: Logger): CloudAdapter {
+export function createCloudAdapter(
+  config: TeamsConfig,
+  authentication: TeamsAuthentication,
+  logger: Logger,
+): CloudAdapter {
   const appId = config.appId.trim();
   if (authentication === 'bot-framework' && appId === '') {
     throw new TeamsSetupError(
@@ -88,11 +92,17 @@ export class CloudAdapterChannel implements ProactiveChannel {
       });
       activityId = response?.id;
     });
-    if (!activityId) throw new Error('Teams accepted the card but returned no activity id, so it cannot be updated later.');
+    if (!activityId)
+      throw new Error('Teams accepted the card but returned no activity id, so it cannot be updated later.');
     return activityId;
   }
 
-  async updateCard(reference: Record<string, unknown>, activityId: string, card: AdaptiveCard, summary: string): Promise<void> {
+  async updateCard(
+    reference: Record<string, unknown>,
+    activityId: string,
+    card: AdaptiveCard,
+    summary: string,
+  ): Promise<void> {
     await this.#continue(reference, async (context) => {
       await context.updateActivity({
         id: activityId,
@@ -107,7 +117,10 @@ export class CloudAdapterChannel implements ProactiveChannel {
    * Runs `logic` in a proactive turn and rethrows its error. Without this, the adapter's onTurnError would
    * receive the error and the caller could not tell a 403 from a success.
    */
-  async #continue(reference: Record<string, unknown>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  async #continue(
+    reference: Record<string, unknown>,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void> {
     let failure: { error: unknown } | null = null;
     await this.#adapter.continueConversationAsync(
       this.#appId,

@@ -1,6 +1,6 @@
 /**
  * The Teams turn logic on botbuilder's ActivityHandler: records the conversations the bot is installed in or
- * messaged from, answers text commands, and handles Action.Execute from finding cards. Handlers stay thin:
+ * messaged from, replies to text commands, and handles Action.Execute from finding cards. Handlers stay thin:
  * decoding and the rules live in card-actions.ts, conversations.ts and the shared query and triage code.
  */
 import {
@@ -34,7 +34,7 @@ export interface KeyhuntTeamsBotOptions {
   tenantId: string | null;
   /**
    * Called after a card action changed a finding, to update the other cards and Slack. It must not block:
-   * Teams waits for the invoke answer.
+   * Teams waits for the invoke response.
    */
   onFindingChanged: (findingId: string) => void;
 }
@@ -44,7 +44,7 @@ export const WELCOME_TEXT =
   'summary. Send "help" (in a channel, "@keyhunt help") to see the commands.';
 
 export const PERSONAL_CHAT_REJECTION =
-  'keyhunt sends findings and answers commands in personal chats only to its triagers. Ask a keyhunt ' +
+  'keyhunt sends findings and replies to commands in personal chats only for its triagers. Ask a keyhunt ' +
   'administrator to add your Microsoft Entra object ID to KEYHUNT_TEAMS_TRIAGERS, or use a channel where ' +
   'keyhunt is installed.';
 
@@ -78,7 +78,9 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     invokeValue: AdaptiveCardInvokeValue,
   ): Promise<AdaptiveCardInvokeResponse> {
     if (!this.#isAllowedTenant(context.activity)) {
-      return toInvokeResponse(errorResponse(403, 'Forbidden', 'This keyhunt serves another Microsoft Entra tenant.'));
+      return toInvokeResponse(
+        errorResponse(403, 'Forbidden', 'This keyhunt serves another Microsoft Entra tenant.'),
+      );
     }
     const from = context.activity.from;
     const request = {
@@ -102,7 +104,9 @@ export class KeyhuntTeamsBot extends ActivityHandler {
       return toInvokeResponse(result.response);
     } catch (error) {
       this.#logger.error({ err: error, verb: request.verb }, 'Handling a Teams card action failed');
-      return toInvokeResponse(errorResponse(500, 'InternalError', 'keyhunt could not save the change. Try again in a moment.'));
+      return toInvokeResponse(
+        errorResponse(500, 'InternalError', 'keyhunt could not save the change. Try again in a moment.'),
+      );
     }
   }
 
@@ -113,7 +117,11 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     if (eventType === 'channelDeleted' || eventType === 'teamDeleted') {
       const data = readChannelData(activity);
       const deletedId = eventType === 'channelDeleted' ? data.channelId : data.teamId;
-      if (deletedId) await this.#deactivate(deletedId, `The ${eventType === 'channelDeleted' ? 'channel' : 'team'} was deleted.`);
+      if (deletedId)
+        await this.#deactivate(
+          deletedId,
+          `The ${eventType === 'channelDeleted' ? 'channel' : 'team'} was deleted.`,
+        );
       return;
     }
     if (activity.membersAdded?.some((member) => member.id === botId)) await this.#install(context);
@@ -125,7 +133,8 @@ export class KeyhuntTeamsBot extends ActivityHandler {
   async #handleInstallationUpdate(context: TurnContext): Promise<void> {
     const action = context.activity.action;
     if (action === 'add' || action === 'add-upgrade') await this.#install(context);
-    if (action === 'remove' || action === 'remove-upgrade') await this.#deactivate(context.activity.conversation.id, REMOVED_REASON);
+    if (action === 'remove' || action === 'remove-upgrade')
+      await this.#deactivate(context.activity.conversation.id, REMOVED_REASON);
   }
 
   /** Records the conversation after an installation and greets it the first time (or again after a removal). */
@@ -147,7 +156,10 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     const text = TurnContext.removeRecipientMention(context.activity) ?? '';
     const command = parseQuery(text.replace(/&nbsp;/g, ' '));
     const result = evaluateQuery(command, this.#options.store.read(), { now: this.#options.clock() });
-    await context.sendActivity({ type: 'message', attachments: [CardFactory.adaptiveCard(buildQueryCard(result) satisfies AdaptiveCard)] });
+    await context.sendActivity({
+      type: 'message',
+      attachments: [CardFactory.adaptiveCard(buildQueryCard(result) satisfies AdaptiveCard)],
+    });
   }
 
   async #record(activity: Activity, install: boolean): Promise<string> {
@@ -156,7 +168,10 @@ export class KeyhuntTeamsBot extends ActivityHandler {
       recordConversation(data, record, this.#options.clock(), { install }),
     );
     if (outcome !== 'updated') {
-      this.#logger.info({ conversationId: record.id, name: record.name, outcome }, 'Recorded a Teams conversation for delivery');
+      this.#logger.info(
+        { conversationId: record.id, name: record.name, outcome },
+        'Recorded a Teams conversation for delivery',
+      );
     }
     return outcome;
   }
@@ -165,7 +180,11 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     const changed = await this.#options.store.update((data) =>
       deactivateConversation(data, conversationId, reason, this.#options.clock()),
     );
-    if (changed) this.#logger.warn({ conversationId: baseConversationId(conversationId), reason }, 'Teams conversation marked inactive');
+    if (changed)
+      this.#logger.warn(
+        { conversationId: baseConversationId(conversationId), reason },
+        'Teams conversation marked inactive',
+      );
   }
 
   /** True for a personal chat with someone who is not a triager while triagers are configured. */
@@ -180,7 +199,10 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     if (!expected) return true;
     const tenant = activity.conversation?.tenantId ?? readChannelData(activity).tenantId;
     if (tenant?.toLowerCase() === expected.toLowerCase()) return true;
-    this.#logger.warn({ tenantId: tenant ?? null, type: activity.type }, 'Ignored a Teams activity from another tenant');
+    this.#logger.warn(
+      { tenantId: tenant ?? null, type: activity.type },
+      'Ignored a Teams activity from another tenant',
+    );
     return false;
   }
 }
@@ -196,14 +218,20 @@ export function toConversationRecord(activity: Activity): ConversationRecord {
     bot: reference.bot,
     conversation: { ...reference.conversation, id },
   };
-  return { id, reference: JSON.parse(JSON.stringify(stored)) as Record<string, unknown>, name: conversationName(activity) };
+  return {
+    id,
+    reference: JSON.parse(JSON.stringify(stored)) as Record<string, unknown>,
+    name: conversationName(activity),
+  };
 }
 
 function conversationName(activity: Activity): string | null {
   const data = readChannelData(activity);
   switch (activity.conversation?.conversationType) {
     case 'channel':
-      return data.teamName ? `${data.teamName} / ${data.channelName ?? 'General'}` : (data.channelName ?? null);
+      return data.teamName
+        ? `${data.teamName} / ${data.channelName ?? 'General'}`
+        : (data.channelName ?? null);
     case 'personal':
       return activity.from?.name ? `Personal chat with ${activity.from.name}` : 'Personal chat';
     default:

@@ -1,6 +1,6 @@
 /**
  * What an Action.Execute on a finding card does: check the verb and data, authorize the person, call the
- * shared triage function and answer with the card rebuilt from the store. The answer has the shape of a
+ * shared triage function and respond with the card rebuilt from the store. The response has the shape of a
  * Universal Actions invoke response; bot.ts sends it, so nothing here depends on the SDK.
  */
 import type { Resolution, Store, TriageAction } from '../../pipeline/ports.js';
@@ -11,13 +11,17 @@ import { type CardNotice, RESOLUTION_INPUT_ID, buildFindingCard, decodeVerb } fr
 
 export const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
 export const ERROR_CONTENT_TYPE = 'application/vnd.microsoft.error';
-/** Longest finding id accepted from a card; real ids are 13 characters. */
+/** Maximum length of a finding id accepted from a card; real ids are 13 characters. */
 const MAX_FINDING_ID_CHARS = 100;
 
 export type CardActionResponse =
   | { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard }
   | { statusCode: 200; type: typeof MESSAGE_CONTENT_TYPE; value: string }
-  | { statusCode: 400 | 403 | 500; type: typeof ERROR_CONTENT_TYPE; value: { code: string; message: string } };
+  | {
+      statusCode: 400 | 403 | 500;
+      type: typeof ERROR_CONTENT_TYPE;
+      value: { code: string; message: string };
+    };
 
 export interface CardActionRequest {
   verb: unknown;
@@ -48,10 +52,19 @@ const DONE_MESSAGES: Readonly<Record<TriageAction, string>> = {
 };
 
 /** Handles one Action.Execute from a finding card. Throws only when the store fails. */
-export async function handleCardAction(request: CardActionRequest, context: CardActionContext): Promise<CardActionResult> {
+export async function handleCardAction(
+  request: CardActionRequest,
+  context: CardActionContext,
+): Promise<CardActionResult> {
   const verb = decodeVerb(request.verb);
-  if (!verb) return noChange(errorResponse(400, 'NotSupported', `keyhunt has no card action "${String(request.verb)}".`));
-  const data = (typeof request.data === 'object' && request.data !== null ? request.data : {}) as Record<string, unknown>;
+  if (!verb)
+    return noChange(
+      errorResponse(400, 'NotSupported', `keyhunt has no card action "${String(request.verb)}".`),
+    );
+  const data = (typeof request.data === 'object' && request.data !== null ? request.data : {}) as Record<
+    string,
+    unknown
+  >;
   const findingId = data['findingId'];
   if (typeof findingId !== 'string' || findingId.length === 0 || findingId.length > MAX_FINDING_ID_CHARS) {
     return noChange(errorResponse(400, 'BadRequest', 'The card action carries no valid findingId.'));
@@ -59,7 +72,8 @@ export async function handleCardAction(request: CardActionRequest, context: Card
 
   const stored = context.store.read().findings[findingId];
   if (!stored && verb.kind === 'refresh') return noChange(cardResponse(missingFindingCard(findingId)));
-  if (!stored) return noChange(messageResponse(`No finding with id ${cleanValue(findingId)} is stored any more.`));
+  if (!stored)
+    return noChange(messageResponse(`No finding with id ${cleanValue(findingId)} is stored any more.`));
   if (verb.kind === 'refresh') return noChange(cardResponse(buildFindingCard(stored)));
 
   const authorization = authorize(request.user, context.triagers);
@@ -72,18 +86,33 @@ export async function handleCardAction(request: CardActionRequest, context: Card
     findingId,
     action: verb.action,
     resolution: readResolution(data[RESOLUTION_INPUT_ID]),
-    actor: { platform: 'teams', id: authorization.aadObjectId, name: request.user.name?.trim() || authorization.aadObjectId },
+    actor: {
+      platform: 'teams',
+      id: authorization.aadObjectId,
+      name: request.user.name?.trim() || authorization.aadObjectId,
+    },
     now: context.now,
   });
   switch (outcome.kind) {
     case 'changed': {
       const notice: CardNotice = { text: DONE_MESSAGES[verb.action], style: 'good' };
-      return { response: cardResponse(buildFindingCard(outcome.stored, { notice })), changedFindingId: findingId };
+      return {
+        response: cardResponse(buildFindingCard(outcome.stored, { notice })),
+        changedFindingId: findingId,
+      };
     }
     case 'unchanged':
-      return noChange(cardResponse(buildFindingCard(outcome.stored, { notice: { text: outcome.message, style: 'warning' } })));
+      return noChange(
+        cardResponse(
+          buildFindingCard(outcome.stored, { notice: { text: outcome.message, style: 'warning' } }),
+        ),
+      );
     case 'invalid':
-      return noChange(cardResponse(buildFindingCard(outcome.stored, { notice: { text: outcome.message, style: 'attention' } })));
+      return noChange(
+        cardResponse(
+          buildFindingCard(outcome.stored, { notice: { text: outcome.message, style: 'attention' } }),
+        ),
+      );
     case 'not-found':
       return noChange(messageResponse(outcome.message));
   }
@@ -97,7 +126,8 @@ export function authorize(user: CardActionRequest['user'], triagers: readonly st
   if (!aadObjectId) {
     return {
       allowed: false,
-      reason: 'Teams did not send your Microsoft Entra object ID, so keyhunt cannot record who made the change. Nothing was changed.',
+      reason:
+        'Teams did not send your Microsoft Entra object ID, so keyhunt cannot record who made the change. Nothing was changed.',
     };
   }
   if (triagers.length === 0 || isTriager(aadObjectId, triagers)) return { allowed: true, aadObjectId };
@@ -112,12 +142,14 @@ export function authorize(user: CardActionRequest['user'], triagers: readonly st
 /** Checks an Entra object id against the triagers; GUIDs compare without regard to case. */
 export function isTriager(aadObjectId: string | null, triagers: readonly string[]): boolean {
   if (!aadObjectId) return false;
-  const wanted = aadObjectId.toLowerCase();
-  return triagers.some((triager) => triager.toLowerCase() === wanted);
+  const normalized = aadObjectId.toLowerCase();
+  return triagers.some((triager) => triager.toLowerCase() === normalized);
 }
 
 function readResolution(value: unknown): Resolution | null {
-  return typeof value === 'string' && (RESOLUTIONS as readonly string[]).includes(value) ? (value as Resolution) : null;
+  return typeof value === 'string' && (RESOLUTIONS as readonly string[]).includes(value)
+    ? (value as Resolution)
+    : null;
 }
 
 function noChange(response: CardActionResponse): CardActionResult {
@@ -132,11 +164,15 @@ export function messageResponse(text: string): CardActionResponse {
   return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: text };
 }
 
-export function errorResponse(statusCode: 400 | 403 | 500, code: string, message: string): CardActionResponse {
+export function errorResponse(
+  statusCode: 400 | 403 | 500,
+  code: string,
+  message: string,
+): CardActionResponse {
   return { statusCode, type: ERROR_CONTENT_TYPE, value: { code, message } };
 }
 
-/** A card for a finding that is not stored any more, for a refresh of an old card. */
+/** Builds the card for a finding that is not stored any more, returned when an old card is refreshed. */
 export function missingFindingCard(findingId: string): AdaptiveCard {
   return adaptiveCard([textLine(`Finding ${cleanValue(findingId)} is no longer stored by keyhunt.`)]);
 }

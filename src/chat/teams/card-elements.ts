@@ -50,7 +50,10 @@ export function adaptiveCard(body: CardElement[], extra: Record<string, unknown>
 }
 
 /** Creates a TextBlock for static text that keyhunt itself wrote, such as a section heading. */
-export function staticText(text: string, style: RunStyle & { spacing?: 'medium' | 'large' } = {}): CardElement {
+export function staticText(
+  text: string,
+  style: RunStyle & { spacing?: 'medium' | 'large' } = {},
+): CardElement {
   const element: CardElement = { type: 'TextBlock', text, wrap: true };
   if (style.weight) element['weight'] = style.weight;
   if (style.color) element['color'] = style.color;
@@ -103,6 +106,11 @@ export function styledContainer(style: ContainerStyle, items: CardElement[]): Ca
 }
 
 /** Creates an Action.Execute (Universal Actions) carrying `data` back to the bot with the verb. */
-export function executeAction(title: string, verb: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): CardElement {
+export function executeAction(
+  title: string,
+  verb: string,
+  data: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): CardElement {
   return { type: 'Action.Execute', title, verb, data, ...extra };
 }

@@ -99,7 +99,7 @@ export function describeCaller(actor: ActorSummary): Array<[label: string, value
   return rows;
 }
 
-/** Describes what the key was used for during its lifetime, one sentence per line, or says it is unknown. */
+/** Describes what the key was used for during its lifetime, one sentence per line, or states that this is unknown. */
 export function describeUsage(usage: KeyUsage): string[] {
   if (!usage.available) {
     return ['Unknown: no CloudTrail records from the key’s lifetime were read, so unused cannot be claimed.'];
@@ -116,9 +116,12 @@ export function describeUsage(usage: KeyUsage): string[] {
 }
 
 function listValues(values: readonly string[]): string {
-  const shown = values.slice(0, MAX_LISTED_USES).map((value) => cleanValue(value)).join(', ');
+  const listed = values
+    .slice(0, MAX_LISTED_USES)
+    .map((value) => cleanValue(value))
+    .join(', ');
   const rest = values.length - MAX_LISTED_USES;
-  return rest > 0 ? `${shown} and ${rest} more` : shown;
+  return rest > 0 ? `${listed} and ${rest} more` : listed;
 }
 
 /** Formats activity counts as one line, such as "3 key(s) created, 3 deleted, 1 failed create(s), 0 failed delete(s)". */

@@ -93,22 +93,41 @@ export function buildFindingCard(stored: StoredFinding, options: FindingCardOpti
   const body: CardElement[] = [];
   if (options.notice) body.push(styledContainer(options.notice.style, [textLine(options.notice.text)]));
   body.push(...buildHeader(finding));
-  body.push(styledContainer('emphasis', [richText([run('State: ', { weight: 'bolder' }), run(describeState(stored))])]));
+  body.push(
+    styledContainer('emphasis', [
+      richText([run('State: ', { weight: 'bolder' }), run(describeState(stored))]),
+    ]),
+  );
   if (options.includeHistory) body.push(buildHistory(stored.history));
   body.push(buildKeySection(finding));
-  body.push(section('Created by', describeCaller(finding.creator).map(([label, value]) => factLine(label, value))));
+  body.push(
+    section(
+      'Created by',
+      describeCaller(finding.creator).map(([label, value]) => factLine(label, value)),
+    ),
+  );
   body.push(
     section(
       finding.creatorIsDeleter ? 'Deleted by the same principal' : 'Deleted by',
       describeCaller(finding.deleter).map(([label, value]) => factLine(label, value)),
     ),
   );
-  body.push(section('Key use during its lifetime', describeUsage(finding.usage).map((line) => textLine(line))));
+  body.push(
+    section(
+      'Key use during its lifetime',
+      describeUsage(finding.usage).map((line) => textLine(line)),
+    ),
+  );
   body.push(buildActivitySection(finding));
   if (finding.mitre.length > 0) body.push(buildMitreSection(finding));
   if (finding.severityReasons.length > 0) {
     const heading = `Why ${SEVERITY_LABELS[finding.severity].toLowerCase()}`;
-    body.push(section(heading, finding.severityReasons.map((reason) => textLine(`• ${cleanValue(reason)}`))));
+    body.push(
+      section(
+        heading,
+        finding.severityReasons.map((reason) => textLine(`• ${cleanValue(reason)}`)),
+      ),
+    );
   }
   body.push(textLine(`Finding ${finding.id}`, { isSubtle: true }));
 
@@ -131,7 +150,10 @@ function buildHeader(finding: Finding): CardElement[] {
   ]);
   const account = finding.accountId ? `account ${cleanValue(finding.accountId)}` : 'unknown account';
   const region = finding.region ? cleanValue(finding.region) : 'unknown Region';
-  return [headline, textLine(`${cleanValue(finding.accessKeyId)} in ${account}, ${region}`, { isSubtle: true })];
+  return [
+    headline,
+    textLine(`${cleanValue(finding.accessKeyId)} in ${account}, ${region}`, { isSubtle: true }),
+  ];
 }
 
 function buildKeySection(finding: Finding): CardElement {
@@ -172,7 +194,10 @@ function buildMitreSection(finding: Finding): CardElement {
     const url = `https://attack.mitre.org/techniques/${encodeURIComponent(technique.id).replace('.', '/')}/`;
     return richText(
       [
-        { ...run(cleanValue(technique.id), { color: 'accent' }), selectAction: { type: 'Action.OpenUrl', url } },
+        {
+          ...run(cleanValue(technique.id), { color: 'accent' }),
+          selectAction: { type: 'Action.OpenUrl', url },
+        },
         run(` ${cleanValue(technique.name)}`),
       ],
       'none',
@@ -197,7 +222,12 @@ function buildActions(stored: StoredFinding): CardElement[] {
   const data = { findingId: stored.finding.id };
   return availableActions(stored.state).map((action): CardElement => {
     if (action === 'resolve') return buildResolveForm(data);
-    const style = action === 'acknowledge' ? { style: 'positive' } : action === 'escalate' ? { style: 'destructive' } : {};
+    const style =
+      action === 'acknowledge'
+        ? { style: 'positive' }
+        : action === 'escalate'
+          ? { style: 'destructive' }
+          : {};
     return executeAction(ACTION_TITLES[action], TRIAGE_VERBS[action], data, style);
   });
 }

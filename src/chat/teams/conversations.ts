@@ -62,7 +62,12 @@ export function recordConversation(
  * Marks a conversation inactive with the reason, such as a 403 after the app was removed. Returns false when
  * the conversation is unknown or already inactive, so callers log each change once.
  */
-export function deactivateConversation(data: StoreData, conversationId: string, reason: string, now: Date): boolean {
+export function deactivateConversation(
+  data: StoreData,
+  conversationId: string,
+  reason: string,
+  now: Date,
+): boolean {
   const conversation = data.teams.conversations[baseConversationId(conversationId)];
   if (!conversation || !conversation.active) return false;
   conversation.active = false;

@@ -9,12 +9,17 @@ export interface ProactiveChannel {
   /** Posts a card to the conversation of `reference` and returns the new activity id. */
   sendCard(reference: Record<string, unknown>, card: AdaptiveCard, summary: string): Promise<string>;
   /** Replaces the card of an activity the bot posted in the conversation of `reference`. */
-  updateCard(reference: Record<string, unknown>, activityId: string, card: AdaptiveCard, summary: string): Promise<void>;
+  updateCard(
+    reference: Record<string, unknown>,
+    activityId: string,
+    card: AdaptiveCard,
+    summary: string,
+  ): Promise<void>;
 }
 
 /**
  * Why a send or update failed:
- * - `removed`: Teams answered 403 or 404, as it does once the app is removed from the team or chat, or the
+ * - `removed`: Teams returned 403 or 404, as it does once the app is removed from the team or chat, or the
  *   conversation is deleted. The conversation is marked inactive.
  * - `throttled`: 429 after the client's own retries. The rest waits for the next run.
  * - `failed`: anything else (network error, 5xx). The item stays pending and is tried on the next run.
@@ -41,9 +46,13 @@ export function classifyDeliveryError(error: unknown): DeliveryFailure {
     return {
       kind: 'removed',
       status,
-      reason: `Teams answered ${status} (${detail}): the app was probably removed from the conversation.`,
+      reason: `Teams returned HTTP ${status} (${detail}): the app was probably removed from the conversation.`,
     };
   }
-  if (status === 429) return { kind: 'throttled', status, reason: `Teams answered 429 (${detail}).` };
-  return { kind: 'failed', status, reason: status === null ? detail : `Teams answered ${status} (${detail}).` };
+  if (status === 429) return { kind: 'throttled', status, reason: `Teams returned HTTP 429 (${detail}).` };
+  return {
+    kind: 'failed',
+    status,
+    reason: status === null ? detail : `Teams returned HTTP ${status} (${detail}).`,
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * POST /api/messages on keyhunt's shared node:http server. CloudAdapter.process expects an Express-like
- * request with a parsed JSON body and a response with status, header, send and end; this file provides both
- * over the raw node objects.
+ * request with a parsed JSON body and a response with status, header, send and end. This file builds both
+ * from the raw node objects.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CloudAdapter, Request, Response, TurnContext } from 'botbuilder';
@@ -25,9 +25,12 @@ export function createMessagesRoute(options: {
     method: 'POST',
     path: MESSAGES_PATH,
     handler: async (req, res) => {
-      // botbuilder reports a failed token check with console.error; a missing header is answered here instead.
+      // botbuilder reports a failed token check with console.error, so a missing header is rejected here instead.
       if (requireAuthorizationHeader && !req.headers.authorization) {
-        logger.warn({ remoteAddress: req.socket.remoteAddress }, 'Rejected a Teams request without an Authorization header');
+        logger.warn(
+          { remoteAddress: req.socket.remoteAddress },
+          'Rejected a Teams request without an Authorization header',
+        );
         sendText(res, 401, 'Authorization header required\n');
         return;
       }
@@ -56,7 +59,7 @@ async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
   const chunks: Buffer[] = [];
   let size = 0;
   // Reads to the end even past the limit, discarding, because leaving the loop early would destroy the
-  // socket before the 413 answer is written.
+  // socket before the 413 response is written.
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;

@@ -60,7 +60,8 @@ export function createTeamsBot(options: CreateTeamsBotOptions): TeamsBot {
   const onFindingChanged = (findingId: string): void => {
     const tasks = [runFollowUp(findingId, 'Updating the Teams cards', () => notifier.refresh(findingId))];
     const { onTriageChanged } = options;
-    if (onTriageChanged) tasks.push(runFollowUp(findingId, 'Notifying the other platforms', () => onTriageChanged(findingId)));
+    if (onTriageChanged)
+      tasks.push(runFollowUp(findingId, 'Notifying the other platforms', () => onTriageChanged(findingId)));
     const done = Promise.all(tasks).then(() => undefined);
     followUps.add(done);
     void done.finally(() => followUps.delete(done));
@@ -77,12 +78,20 @@ export function createTeamsBot(options: CreateTeamsBotOptions): TeamsBot {
 
   adapter.onTurnError = async (context, error) => {
     const { activity } = context;
-    logger.error({ err: error, activityType: activity.type, conversationId: activity.conversation?.id }, 'A Teams turn failed');
+    logger.error(
+      { err: error, activityType: activity.type, conversationId: activity.conversation?.id },
+      'A Teams turn failed',
+    );
     if (activity.type !== 'message') return;
     try {
-      await context.sendActivity('keyhunt could not handle that message. The error is logged; try again later.');
+      await context.sendActivity(
+        'keyhunt could not handle that message. The error is logged; try again later.',
+      );
     } catch (sendError) {
-      logger.error({ err: sendError, conversationId: activity.conversation?.id }, 'Telling Teams about a failed turn failed');
+      logger.error(
+        { err: sendError, conversationId: activity.conversation?.id },
+        'Telling Teams about a failed turn failed',
+      );
     }
   };
 

@@ -1,5 +1,5 @@
 /**
- * Adaptive Cards that list findings and poller health: the daily summary and the answers to `last`, `status`
+ * Adaptive Cards that list findings and poller health: the daily summary and the replies to `last`, `status`
  * and `user`. Pure functions over the platform-neutral models of src/pipeline.
  */
 import type { Severity } from '../../detect/types.js';
@@ -60,13 +60,21 @@ export function buildHealthSection(health: PollHealthReport, heading = 'Poller h
     factLine('Last attempt', health.lastAttemptAt ? formatUtc(health.lastAttemptAt) : 'never'),
     factLine('Read up to', health.cursor ? formatUtc(health.cursor) : 'nothing read yet'),
     factLine('Lag', health.lagMs === null ? 'unknown' : formatDuration(health.lagMs)),
-    factLine('Newest key event seen', health.lastEventSeenAt ? formatUtc(health.lastEventSeenAt) : 'none yet'),
+    factLine(
+      'Newest key event seen',
+      health.lastEventSeenAt ? formatUtc(health.lastEventSeenAt) : 'none yet',
+    ),
     factLine('Throttled requests', String(health.throttles)),
     factLine('Incomplete polls', String(health.incompletePolls)),
   ];
   if (health.lastError) items.push(factLine('Last error', cleanValue(health.lastError)));
   if (health.gaps.length > 0) {
-    items.push(styledContainer('warning', health.gaps.map((gap) => textLine(`⚠ ${cleanValue(gap)}`))));
+    items.push(
+      styledContainer(
+        'warning',
+        health.gaps.map((gap) => textLine(`⚠ ${cleanValue(gap)}`)),
+      ),
+    );
   } else {
     items.push(textLine('Coverage is complete.', { color: 'good' }));
   }
@@ -86,7 +94,12 @@ export function buildSummaryCard(summary: DailySummary, options: { resend?: bool
       ]),
     );
   }
-  body.push(staticText(`keyhunt daily summary for ${cleanValue(summary.localDate)}`, { weight: 'bolder', size: 'large' }));
+  body.push(
+    staticText(`keyhunt daily summary for ${cleanValue(summary.localDate)}`, {
+      weight: 'bolder',
+      size: 'large',
+    }),
+  );
   body.push(
     textLine(`${formatUtc(summary.from)} to ${formatUtc(summary.to)} (${cleanValue(summary.timezone)})`, {
       isSubtle: true,
@@ -110,7 +123,9 @@ export function buildSummaryCard(summary: DailySummary, options: { resend?: bool
   body.push(section(`Waiting for triage (${summary.unacknowledged.length})`, waiting));
 
   if (summary.topUsers.length > 0) {
-    const users = summary.topUsers.map((user) => textLine(`${keyOwnerLabel(user.userName)}: ${user.count} finding(s)`));
+    const users = summary.topUsers.map((user) =>
+      textLine(`${keyOwnerLabel(user.userName)}: ${user.count} finding(s)`),
+    );
     body.push(section('Key owners with the most findings', users));
   }
   const escalations =

@@ -1,6 +1,6 @@
 /**
  * Proactive delivery to Teams: new findings to every active conversation, card updates after triage changes,
- * and the daily summary. A conversation that answers 403 or 404 is marked inactive and the others still get
+ * and the daily summary. A conversation that returns 403 or 404 is marked inactive and the others still get
  * their cards. Delivery is at least once: a crash between a send and recording it sends that card again.
  */
 import type { Logger } from 'pino';
@@ -70,18 +70,27 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
 
     let activityId: string;
     try {
-      activityId = await this.#channel.sendCard(conversation.reference, buildFindingCard(stored), findingSummaryText(stored));
+      activityId = await this.#channel.sendCard(
+        conversation.reference,
+        buildFindingCard(stored),
+        findingSummaryText(stored),
+      );
     } catch (error) {
       return this.#handleFailure(conversation, error, logger, 'Posting a finding to Teams failed');
     }
 
     const postedAt = this.#clock().toISOString();
     const current = await this.#store.update((data) =>
-      markTeamsPosted(data, findingId, conversation.id, { conversationId: conversation.id, activityId, postedAt }),
+      markTeamsPosted(data, findingId, conversation.id, {
+        conversationId: conversation.id,
+        activityId,
+        postedAt,
+      }),
     );
     logger.info({ activityId }, 'Posted a finding to Teams');
     // A triage change made while the card was on its way is not on it yet.
-    if (current && current.updatedAt !== stored.updatedAt) await this.#updateOne(conversation, activityId, current);
+    if (current && current.updatedAt !== stored.updatedAt)
+      await this.#updateOne(conversation, activityId, current);
     return null;
   }
 
@@ -101,10 +110,23 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
     await Promise.all(updates);
   }
 
-  async #updateOne(conversation: TeamsConversation, activityId: string, stored: StoredFinding): Promise<void> {
-    const logger = this.#logger.child({ findingId: stored.finding.id, conversationId: conversation.id, activityId });
+  async #updateOne(
+    conversation: TeamsConversation,
+    activityId: string,
+    stored: StoredFinding,
+  ): Promise<void> {
+    const logger = this.#logger.child({
+      findingId: stored.finding.id,
+      conversationId: conversation.id,
+      activityId,
+    });
     try {
-      await this.#channel.updateCard(conversation.reference, activityId, buildFindingCard(stored), findingSummaryText(stored));
+      await this.#channel.updateCard(
+        conversation.reference,
+        activityId,
+        buildFindingCard(stored),
+        findingSummaryText(stored),
+      );
       logger.debug('Updated a finding card in Teams');
     } catch (error) {
       await this.#handleFailure(conversation, error, logger, 'Updating a finding card in Teams failed');
@@ -131,16 +153,23 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
         sentTo.add(conversation.id);
         logger.info('Sent the daily summary to Teams');
       } catch (error) {
-        const failure = await this.#handleFailure(conversation, error, logger, 'Sending the daily summary to Teams failed');
+        const failure = await this.#handleFailure(
+          conversation,
+          error,
+          logger,
+          'Sending the daily summary to Teams failed',
+        );
         if (failure.kind !== 'removed') failed.push(conversation.id);
       }
     }
     if (failed.length > 0) {
-      throw new Error(`The daily summary could not be sent to ${failed.length} Teams conversation(s): ${failed.join(', ')}.`);
+      throw new Error(
+        `The daily summary could not be sent to ${failed.length} Teams conversation(s): ${failed.join(', ')}.`,
+      );
     }
   }
 
-  /** Logs a failed call and marks the conversation inactive when Teams says the app is gone. */
+  /** Logs a failed call and marks the conversation inactive when Teams reports that the app is gone. */
   async #handleFailure(
     conversation: TeamsConversation,
     error: unknown,
@@ -156,7 +185,10 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
       deactivateConversation(data, conversation.id, failure.reason, this.#clock()),
     );
     if (changed) {
-      logger.warn({ status: failure.status, reason: failure.reason }, `${message}; the conversation is marked inactive`);
+      logger.warn(
+        { status: failure.status, reason: failure.reason },
+        `${message}; the conversation is marked inactive`,
+      );
     }
     return failure;
   }

@@ -1,5 +1,5 @@
 /**
- * Renders the answers to the text commands (`last 24h`, `status`, `show ID`, `user NAME`, `help`) as Adaptive
+ * Renders the replies to the text commands (`last 24h`, `status`, `show ID`, `user NAME`, `help`) as Adaptive
  * Cards. Parsing and evaluation are the platform-neutral ones of src/pipeline/query.ts; this file only draws.
  */
 import { COMMAND_USAGES, SHARE_MODIFIER, type CommandUsage, type QueryResult } from '../../pipeline/query.js';
@@ -29,11 +29,19 @@ export function buildQueryCard(result: QueryResult): AdaptiveCard {
   switch (result.kind) {
     case 'period': {
       const groups = result.groups.map((group) =>
-        section(`${STATE_LABELS[group.state]} (${group.findings.length})`, listLines(group.findings, describeFindingBrief)),
+        section(
+          `${STATE_LABELS[group.state]} (${group.findings.length})`,
+          listLines(group.findings, describeFindingBrief),
+        ),
       );
       return adaptiveCard([
-        staticText(`Findings whose key was deleted in the last ${cleanValue(result.periodText)}`, { weight: 'bolder', size: 'large' }),
-        textLine(`${formatUtc(result.from)} to ${formatUtc(result.to)}: ${result.total} finding(s)`, { isSubtle: true }),
+        staticText(`Findings whose key was deleted in the last ${cleanValue(result.periodText)}`, {
+          weight: 'bolder',
+          size: 'large',
+        }),
+        textLine(`${formatUtc(result.from)} to ${formatUtc(result.to)}: ${result.total} finding(s)`, {
+          isSubtle: true,
+        }),
         ...(groups.length > 0 ? groups : [textLine('No findings in this period.')]),
       ]);
     }
@@ -51,9 +59,12 @@ export function buildQueryCard(result: QueryResult): AdaptiveCard {
     case 'not-found':
       return adaptiveCard([
         textLine(`No finding with id ${cleanValue(result.findingId)} is stored.`),
-        staticText('Finding ids look like kh-3f9a2c71d0. Use "last 7d" to list recent findings with their ids.', {
-          isSubtle: true,
-        }),
+        staticText(
+          'Finding ids look like kh-3f9a2c71d0. Use "last 7d" to list recent findings with their ids.',
+          {
+            isSubtle: true,
+          },
+        ),
       ]);
     case 'user': {
       const name = cleanValue(result.userName);
@@ -74,7 +85,10 @@ export function buildQueryCard(result: QueryResult): AdaptiveCard {
 }
 
 /** Builds the command list, with `problem` shown first when the text was not a valid command. */
-export function buildHelpCard(commands: readonly CommandUsage[] = COMMAND_USAGES, problem: string | null = null): AdaptiveCard {
+export function buildHelpCard(
+  commands: readonly CommandUsage[] = COMMAND_USAGES,
+  problem: string | null = null,
+): AdaptiveCard {
   const body: CardElement[] = [];
   if (problem !== null) body.push(styledContainer('attention', [textLine(cleanValue(problem))]));
   body.push(staticText('keyhunt commands', { weight: 'bolder', size: 'large' }));

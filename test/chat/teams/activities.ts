@@ -52,7 +52,7 @@ function base(type: string, options: ActivityOptions): Activity {
   };
 }
 
-/** The conversationUpdate Teams sends when the bot is added to a team, group chat or personal scope. */
+/** Builds the conversationUpdate Teams sends when the bot is added to a team, group chat or personal scope. */
 export function botAdded(options: ActivityOptions): Activity {
   return { ...base('conversationUpdate', options), membersAdded: [{ id: BOT_ID }] };
 }
@@ -70,11 +70,15 @@ export function channelDeleted(deletedChannelId: string, options: ActivityOption
   const channelData = activity['channelData'] as Record<string, unknown>;
   return {
     ...activity,
-    channelData: { ...channelData, eventType: 'channelDeleted', channel: { id: deletedChannelId, name: 'Old' } },
+    channelData: {
+      ...channelData,
+      eventType: 'channelDeleted',
+      channel: { id: deletedChannelId, name: 'Old' },
+    },
   };
 }
 
-/** A message to the bot; in channels and group chats the text starts with the bot's mention, as Teams sends it. */
+/** Builds a message to the bot. In channels and group chats the text starts with the bot's mention, as Teams sends it. */
 export function message(text: string, options: ActivityOptions): Activity {
   const mentioned = (options.conversationType ?? 'channel') !== 'personal';
   const mention = '<at>keyhunt</at>';
@@ -88,7 +92,7 @@ export function message(text: string, options: ActivityOptions): Activity {
   };
 }
 
-/** The adaptiveCard/action invoke Teams sends when someone presses an Action.Execute button. */
+/** Builds the adaptiveCard/action invoke Teams sends when someone presses an Action.Execute button. */
 export function cardAction(
   verb: string,
   data: Record<string, unknown>,

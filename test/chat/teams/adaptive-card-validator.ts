@@ -6,7 +6,9 @@
 import { createRequire } from 'node:module';
 import type * as AdaptiveCardsModule from 'adaptivecards';
 
-const AdaptiveCards = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as typeof AdaptiveCardsModule;
+const AdaptiveCards = createRequire(import.meta.url)(
+  'adaptivecards/dist/adaptivecards.js',
+) as typeof AdaptiveCardsModule;
 
 /**
  * Parses a card for schema version 1.5 and lists every parse event, validation failure and property that the
@@ -37,10 +39,15 @@ function listDroppedProperties(input: unknown, output: unknown, path: string): s
   if (TEAMS_EXTENSIONS.has(path)) return [];
   if (Array.isArray(input)) {
     const outputArray = Array.isArray(output) ? output : [];
-    return input.flatMap((item, index) => listDroppedProperties(item, outputArray[index], `${path}[${index}]`));
+    return input.flatMap((item, index) =>
+      listDroppedProperties(item, outputArray[index], `${path}[${index}]`),
+    );
   }
   if (typeof input !== 'object' || input === null) return [];
-  const outputObject = (typeof output === 'object' && output !== null ? output : {}) as Record<string, unknown>;
+  const outputObject = (typeof output === 'object' && output !== null ? output : {}) as Record<
+    string,
+    unknown
+  >;
   return Object.entries(input).flatMap(([key, value]) => {
     const childPath = `${path}.${key}`;
     if (TEAMS_EXTENSIONS.has(childPath)) return [];

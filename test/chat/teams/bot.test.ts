@@ -30,7 +30,9 @@ interface Harness {
   changed: string[];
 }
 
-function setUp(options: { triagers?: string[]; tenantId?: string | null; withFinding?: boolean } = {}): Harness {
+function setUp(
+  options: { triagers?: string[]; tenantId?: string | null; withFinding?: boolean } = {},
+): Harness {
   const data = emptyStoreData();
   if (options.withFinding ?? true) data.findings[FINDING_ID] = storedFinding();
   const store = createMemoryStore(data);
@@ -65,7 +67,10 @@ interface InvokeBody {
   value: unknown;
 }
 
-async function invoke(harness: Harness, activity: Record<string, unknown>): Promise<{ status: number; body: InvokeBody }> {
+async function invoke(
+  harness: Harness,
+  activity: Record<string, unknown>,
+): Promise<{ status: number; body: InvokeBody }> {
   const replies = await send(harness, activity);
   const response = replies.find((reply) => reply.type === 'invokeResponse');
   const value = response?.value as { status: number; body: InvokeBody };
@@ -82,7 +87,12 @@ describe('installation', () => {
     const second = await send(harness, installationUpdate('add', channel));
 
     const conversation = harness.store.read().teams.conversations[CHANNEL_ID];
-    expect(conversation).toMatchObject({ id: CHANNEL_ID, name: 'Security / General', active: true, inactiveReason: null });
+    expect(conversation).toMatchObject({
+      id: CHANNEL_ID,
+      name: 'Security / General',
+      active: true,
+      inactiveReason: null,
+    });
     expect(conversation?.addedAt).toBe(NOW.toISOString());
     expect(first.map((reply) => reply.text)).toEqual([WELCOME_TEXT]);
     expect(second).toEqual([]);
@@ -91,7 +101,10 @@ describe('installation', () => {
   test('reference addresses the conversation, not the thread', async () => {
     const harness = setUp();
 
-    await send(harness, message('status', { ...channel, conversationId: `${CHANNEL_ID};messageid=1689000000000` }));
+    await send(
+      harness,
+      message('status', { ...channel, conversationId: `${CHANNEL_ID};messageid=1689000000000` }),
+    );
 
     const conversation = harness.store.read().teams.conversations[CHANNEL_ID];
     expect(conversation?.reference).toEqual({
@@ -130,7 +143,9 @@ describe('installation', () => {
 
     await send(harness, channelDeleted(otherChannel, channel));
 
-    expect(harness.store.read().teams.conversations[otherChannel]?.inactiveReason).toBe('The channel was deleted.');
+    expect(harness.store.read().teams.conversations[otherChannel]?.inactiveReason).toBe(
+      'The channel was deleted.',
+    );
   });
 
   test('reinstall reactivates and restarts addedAt', async () => {
@@ -141,7 +156,7 @@ describe('installation', () => {
         reference: {},
         name: null,
         active: false,
-        inactiveReason: 'Teams answered 403',
+        inactiveReason: 'Teams returned HTTP 403',
         addedAt: '2023-01-01T00:00:00.000Z',
         updatedAt: '2023-01-01T00:00:00.000Z',
       };
@@ -159,7 +174,10 @@ describe('installation', () => {
     const personal = { ...channel, conversationId: PERSONAL_CHAT_ID, conversationType: 'personal' as const };
 
     const replies = await send(harness, botAdded({ ...personal, aadObjectId: OTHER_AAD_ID }));
-    const commandReplies = await send(harness, message('last 24h', { ...personal, aadObjectId: OTHER_AAD_ID }));
+    const commandReplies = await send(
+      harness,
+      message('last 24h', { ...personal, aadObjectId: OTHER_AAD_ID }),
+    );
 
     expect(harness.store.read().teams.conversations).toEqual({});
     expect(replies.map((reply) => reply.text)).toEqual([PERSONAL_CHAT_REJECTION]);
@@ -169,15 +187,23 @@ describe('installation', () => {
   test('personal chat of a triager is recorded', async () => {
     const harness = setUp();
 
-    await send(harness, botAdded({ ...channel, conversationId: PERSONAL_CHAT_ID, conversationType: 'personal' }));
+    await send(
+      harness,
+      botAdded({ ...channel, conversationId: PERSONAL_CHAT_ID, conversationType: 'personal' }),
+    );
 
-    expect(harness.store.read().teams.conversations[PERSONAL_CHAT_ID]?.name).toBe('Personal chat with Dana Smith');
+    expect(harness.store.read().teams.conversations[PERSONAL_CHAT_ID]?.name).toBe(
+      'Personal chat with Dana Smith',
+    );
   });
 
   test('activity from another tenant is ignored', async () => {
     const harness = setUp();
 
-    const replies = await send(harness, botAdded({ ...channel, tenantId: '99999999-9999-4999-8999-999999999999' }));
+    const replies = await send(
+      harness,
+      botAdded({ ...channel, tenantId: '99999999-9999-4999-8999-999999999999' }),
+    );
 
     expect(replies).toEqual([]);
     expect(harness.store.read().teams.conversations).toEqual({});
@@ -185,7 +211,7 @@ describe('installation', () => {
 });
 
 describe('commands', () => {
-  test('status answers with poller health', async () => {
+  test('status replies with poller health', async () => {
     const harness = setUp();
 
     const replies = await send(harness, message('status', channel));
@@ -208,7 +234,7 @@ describe('commands', () => {
     );
   });
 
-  test('show ID answers with the card and its history', async () => {
+  test('show ID replies with history', async () => {
     const harness = setUp();
     await harness.store.update((data) => {
       const stored = data.findings[FINDING_ID]!;
@@ -223,7 +249,7 @@ describe('commands', () => {
     expect(text).toContain('2023-07-10 12:40:00 UTC: Dana Smith (Slack) acknowledged');
   });
 
-  test('show of an unknown id says so', async () => {
+  test('show of an unknown id', async () => {
     const harness = setUp();
 
     const replies = await send(harness, message('show kh-unknown', channel));
@@ -234,7 +260,10 @@ describe('commands', () => {
   test('help without mention in a personal chat', async () => {
     const harness = setUp();
 
-    const replies = await send(harness, message('help', { ...channel, conversationId: PERSONAL_CHAT_ID, conversationType: 'personal' }));
+    const replies = await send(
+      harness,
+      message('help', { ...channel, conversationId: PERSONAL_CHAT_ID, conversationType: 'personal' }),
+    );
 
     const text = cardText(replies[0]);
     expect(text).toContain('"text":"keyhunt commands"');
@@ -257,12 +286,17 @@ describe('card actions', () => {
   test('acknowledge by a triager changes the finding', async () => {
     const harness = setUp();
 
-    const response = await invoke(harness, cardAction('finding.acknowledge', { findingId: FINDING_ID }, channel));
+    const response = await invoke(
+      harness,
+      cardAction('finding.acknowledge', { findingId: FINDING_ID }, channel),
+    );
 
     expect(response.status).toBe(200);
     expect(response.body.statusCode).toBe(200);
     expect(response.body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(JSON.stringify(response.body.value)).toContain('Acknowledged by Dana Smith (Teams) at 2023-07-10 13:00:00 UTC.');
+    expect(JSON.stringify(response.body.value)).toContain(
+      'Acknowledged by Dana Smith (Teams) at 2023-07-10 13:00:00 UTC.',
+    );
     const stored = harness.store.read().findings[FINDING_ID];
     expect(stored?.state).toBe('acknowledged');
     expect(stored?.history[0]).toEqual({
@@ -282,7 +316,11 @@ describe('card actions', () => {
 
     const response = await invoke(
       harness,
-      cardAction('finding.resolve', { findingId: FINDING_ID, resolution: 'false-positive' }, { ...channel, aadObjectId: OTHER_AAD_ID }),
+      cardAction(
+        'finding.resolve',
+        { findingId: FINDING_ID, resolution: 'false-positive' },
+        { ...channel, aadObjectId: OTHER_AAD_ID },
+      ),
     );
 
     expect(response.body.statusCode).toBe(200);
@@ -296,16 +334,24 @@ describe('card actions', () => {
   test('missing Entra object id is rejected even without triagers', async () => {
     const harness = setUp({ triagers: [] });
 
-    const response = await invoke(harness, cardAction('finding.acknowledge', { findingId: FINDING_ID }, { ...channel, aadObjectId: null }));
+    const response = await invoke(
+      harness,
+      cardAction('finding.acknowledge', { findingId: FINDING_ID }, { ...channel, aadObjectId: null }),
+    );
 
-    expect(JSON.stringify(response.body.value)).toContain('Teams did not send your Microsoft Entra object ID');
+    expect(JSON.stringify(response.body.value)).toContain(
+      'Teams did not send your Microsoft Entra object ID',
+    );
     expect(harness.store.read().findings[FINDING_ID]?.state).toBe('open');
   });
 
   test('anyone may triage when no triagers are set', async () => {
     const harness = setUp({ triagers: [] });
 
-    await invoke(harness, cardAction('finding.escalate', { findingId: FINDING_ID }, { ...channel, aadObjectId: OTHER_AAD_ID }));
+    await invoke(
+      harness,
+      cardAction('finding.escalate', { findingId: FINDING_ID }, { ...channel, aadObjectId: OTHER_AAD_ID }),
+    );
 
     expect(harness.store.read().findings[FINDING_ID]?.state).toBe('escalated');
   });
@@ -327,7 +373,9 @@ describe('card actions', () => {
 
     const response = await invoke(harness, cardAction('finding.resolve', { findingId: FINDING_ID }, channel));
 
-    expect(JSON.stringify(response.body.value)).toContain('Resolve needs a reason: one of true-positive, false-positive, expected.');
+    expect(JSON.stringify(response.body.value)).toContain(
+      'Resolve needs a reason: one of true-positive, false-positive, expected.',
+    );
     expect(harness.store.read().findings[FINDING_ID]?.state).toBe('open');
     expect(harness.changed).toEqual([]);
   });
@@ -341,7 +389,9 @@ describe('card actions', () => {
       cardAction('finding.acknowledge', { findingId: FINDING_ID }, { ...channel, userName: 'Lee Chen' }),
     );
 
-    expect(JSON.stringify(response.body.value)).toContain('Dana Smith already set it to acknowledged at 2023-07-10T13:00:00.000Z.');
+    expect(JSON.stringify(response.body.value)).toContain(
+      'Dana Smith already set it to acknowledged at 2023-07-10T13:00:00.000Z.',
+    );
     expect(harness.store.read().findings[FINDING_ID]?.history).toHaveLength(1);
     expect(harness.changed).toEqual([FINDING_ID]);
   });
@@ -356,7 +406,11 @@ describe('card actions', () => {
 
     const response = await invoke(
       harness,
-      cardAction('finding.refresh', { findingId: FINDING_ID }, { ...channel, aadObjectId: OTHER_AAD_ID, trigger: 'automatic' }),
+      cardAction(
+        'finding.refresh',
+        { findingId: FINDING_ID },
+        { ...channel, aadObjectId: OTHER_AAD_ID, trigger: 'automatic' },
+      ),
     );
 
     const text = JSON.stringify(response.body.value);
@@ -372,7 +426,9 @@ describe('card actions', () => {
     const response = await invoke(harness, cardAction('finding.refresh', { findingId: FINDING_ID }, channel));
 
     expect(response.body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(JSON.stringify(response.body.value)).toContain(`Finding ${FINDING_ID} is no longer stored by keyhunt.`);
+    expect(JSON.stringify(response.body.value)).toContain(
+      `Finding ${FINDING_ID} is no longer stored by keyhunt.`,
+    );
   });
 
   test('unknown verb is a bad request', async () => {

@@ -4,7 +4,12 @@
  */
 import type { CardElement } from '../../../src/chat/teams/card-elements.js';
 import { MAX_USER_AGENT_CHARS, cleanValue, describeState } from '../../../src/chat/teams/card-text.js';
-import { REFRESH_VERB, RESOLUTION_INPUT_ID, buildFindingCard, decodeVerb } from '../../../src/chat/teams/cards.js';
+import {
+  REFRESH_VERB,
+  RESOLUTION_INPUT_ID,
+  buildFindingCard,
+  decodeVerb,
+} from '../../../src/chat/teams/cards.js';
 import { buildSummaryCard } from '../../../src/chat/teams/list-cards.js';
 import { buildHelpCard, buildQueryCard } from '../../../src/chat/teams/query-cards.js';
 import { emptyStoreData, type StoredFinding, type TriageState } from '../../../src/pipeline/ports.js';
@@ -31,8 +36,8 @@ function texts(node: unknown, type: 'TextRun' | 'TextBlock'): string[] {
 }
 
 function topActions(card: Record<string, unknown>): Array<{ type: string; title: string; verb?: string }> {
-  return (card['actions'] as Array<{ type: string; title: string; verb?: string }>).map(({ type, title, verb }) =>
-    verb === undefined ? { type, title } : { type, title, verb },
+  return (card['actions'] as Array<{ type: string; title: string; verb?: string }>).map(
+    ({ type, title, verb }) => (verb === undefined ? { type, title } : { type, title, verb }),
   );
 }
 
@@ -44,7 +49,10 @@ describe('finding card', () => {
   test('is valid for every state', () => {
     const states: TriageState[] = ['open', 'acknowledged', 'escalated', 'resolved'];
     for (const state of states) {
-      expect({ state, problems: validateAdaptiveCard(buildFindingCard(withState(state))) }).toEqual({ state, problems: [] });
+      expect({ state, problems: validateAdaptiveCard(buildFindingCard(withState(state))) }).toEqual({
+        state,
+        problems: [],
+      });
     }
   });
 
@@ -62,7 +70,12 @@ describe('finding card', () => {
 
     expect(card.version).toBe('1.5');
     expect(card['refresh']).toEqual({
-      action: { type: 'Action.Execute', title: 'Refresh', verb: REFRESH_VERB, data: { findingId: 'kh-3f9a2c71d0' } },
+      action: {
+        type: 'Action.Execute',
+        title: 'Refresh',
+        verb: REFRESH_VERB,
+        data: { findingId: 'kh-3f9a2c71d0' },
+      },
     });
   });
 
@@ -82,7 +95,9 @@ describe('finding card', () => {
   });
 
   test('escalated finding offers resolve only', () => {
-    expect(topActions(buildFindingCard(withState('escalated'))).map((action) => action.title)).toEqual(['Resolve…']);
+    expect(topActions(buildFindingCard(withState('escalated'))).map((action) => action.title)).toEqual([
+      'Resolve…',
+    ]);
   });
 
   test('resolved finding offers reopen only', () => {
@@ -152,9 +167,16 @@ describe('finding card', () => {
     expect(runs).toContain('The key was created for another user.');
   });
 
-  test('says when usage is unknown', () => {
+  test('unknown usage is stated', () => {
     const finding = sampleFinding({
-      usage: { available: false, count: 0, eventNames: [], sourceIPAddresses: [], firstUsedAt: null, lastUsedAt: null },
+      usage: {
+        available: false,
+        count: 0,
+        eventNames: [],
+        sourceIPAddresses: [],
+        firstUsedAt: null,
+        lastUsedAt: null,
+      },
     });
 
     expect(texts(buildFindingCard(storedFinding({}, finding)), 'TextRun')).toContain(
@@ -164,8 +186,12 @@ describe('finding card', () => {
 
   test('truncates a long user agent', () => {
     const userAgent = `Boto3/1.28.0 ${'x'.repeat(900)}`;
-    const finding = sampleFinding({ creator: { ...sampleFinding().creator, userAgent, userAgentClass: 'sdk' } });
-    const run = texts(buildFindingCard(storedFinding({}, finding)), 'TextRun').find((text) => text.startsWith('AWS SDK: '))!;
+    const finding = sampleFinding({
+      creator: { ...sampleFinding().creator, userAgent, userAgentClass: 'sdk' },
+    });
+    const run = texts(buildFindingCard(storedFinding({}, finding)), 'TextRun').find((text) =>
+      text.startsWith('AWS SDK: '),
+    )!;
 
     expect(run).toBe(`AWS SDK: ${userAgent.slice(0, MAX_USER_AGENT_CHARS - 1)}…`);
   });
@@ -176,19 +202,37 @@ describe('finding card', () => {
     const card = buildFindingCard(storedFinding({}, finding));
 
     expect(texts(card, 'TextBlock').filter((text) => text.includes('evil.example'))).toEqual([]);
-    expect(texts(card, 'TextRun')).toContain(`AWS CLI: [Reset your password](https://evil.example) **now** \ufffdgnp.exe`);
+    expect(texts(card, 'TextRun')).toContain(
+      `AWS CLI: [Reset your password](https://evil.example) **now** \ufffdgnp.exe`,
+    );
   });
 
   test('state line names who changed it and where', () => {
     const resolved = withState('resolved', {
       resolution: 'expected',
-      history: [historyEntry({ action: 'resolve', to: 'resolved', resolution: 'expected', actor: { platform: 'teams', id: 'x', name: 'Lee Chen' } })],
+      history: [
+        historyEntry({
+          action: 'resolve',
+          to: 'resolved',
+          resolution: 'expected',
+          actor: { platform: 'teams', id: 'x', name: 'Lee Chen' },
+        }),
+      ],
     });
     const reopened = withState('open', {
-      history: [historyEntry({ action: 'reopen', from: 'resolved', to: 'open', actor: { platform: 'cli', id: 'ops', name: 'ops' } })],
+      history: [
+        historyEntry({
+          action: 'reopen',
+          from: 'resolved',
+          to: 'open',
+          actor: { platform: 'cli', id: 'ops', name: 'ops' },
+        }),
+      ],
     });
 
-    expect(describeState(resolved)).toBe('Resolved as expected by Lee Chen (Teams) at 2023-07-10 12:40:00 UTC.');
+    expect(describeState(resolved)).toBe(
+      'Resolved as expected by Lee Chen (Teams) at 2023-07-10 12:40:00 UTC.',
+    );
     expect(describeState(reopened)).toBe('Open: reopened by ops (CLI) at 2023-07-10 12:40:00 UTC.');
   });
 });
@@ -209,15 +253,27 @@ describe('list cards', () => {
     const data = emptyStoreData();
     data.findings['kh-3f9a2c71d0'] = storedFinding();
     data.findings['kh-0000000002'] = storedFinding(
-      { state: 'escalated', history: [historyEntry({ action: 'escalate', to: 'escalated', at: '2023-07-10T12:50:00.000Z' })] },
+      {
+        state: 'escalated',
+        history: [historyEntry({ action: 'escalate', to: 'escalated', at: '2023-07-10T12:50:00.000Z' })],
+      },
       sampleFinding({ id: 'kh-0000000002', userName: null, severity: 'critical' }),
     );
     return data;
   }
 
-  test('every command answer is valid', () => {
+  test('every command reply is valid', () => {
     const data = dataWithFindings();
-    for (const text of ['last 24h', 'status', 'show kh-3f9a2c71d0', 'show kh-missing', 'user alice', 'user nobody', 'help', 'frobnicate']) {
+    for (const text of [
+      'last 24h',
+      'status',
+      'show kh-3f9a2c71d0',
+      'show kh-missing',
+      'user alice',
+      'user nobody',
+      'help',
+      'frobnicate',
+    ]) {
       const card = buildQueryCard(evaluateQuery(parseQuery(text), data, { now: NOW }));
       expect({ text, problems: validateAdaptiveCard(card) }).toEqual({ text, problems: [] });
     }
@@ -250,7 +306,10 @@ describe('list cards', () => {
     const data = emptyStoreData();
     for (let index = 0; index < 20; index++) {
       const id = `kh-${String(index).padStart(10, '0')}`;
-      data.findings[id] = storedFinding({}, sampleFinding({ id, accessKeyId: `AKIAEXAMPLEKEY${String(index).padStart(6, '0')}` }));
+      data.findings[id] = storedFinding(
+        {},
+        sampleFinding({ id, accessKeyId: `AKIAEXAMPLEKEY${String(index).padStart(6, '0')}` }),
+      );
     }
     const card = buildQueryCard(evaluateQuery(parseQuery('last 24h'), data, { now: NOW }));
 

@@ -27,7 +27,8 @@ export function sampleFinding(overrides: Partial<Finding> = {}): Finding {
       type: 'IAMUser',
       userName: 'alice',
       sourceIPAddress: '198.51.100.7',
-      userAgent: 'aws-cli/2.13.0 Python/3.11.4 Linux/5.15 exe/x86_64.ubuntu.22 prompt/off command/iam.create-access-key',
+      userAgent:
+        'aws-cli/2.13.0 Python/3.11.4 Linux/5.15 exe/x86_64.ubuntu.22 prompt/off command/iam.create-access-key',
       userAgentClass: 'cli',
       eventId: 'create-event-0001',
     },
@@ -37,7 +38,8 @@ export function sampleFinding(overrides: Partial<Finding> = {}): Finding {
       type: 'IAMUser',
       userName: 'alice',
       sourceIPAddress: '198.51.100.7',
-      userAgent: 'aws-cli/2.13.0 Python/3.11.4 Linux/5.15 exe/x86_64.ubuntu.22 prompt/off command/iam.delete-access-key',
+      userAgent:
+        'aws-cli/2.13.0 Python/3.11.4 Linux/5.15 exe/x86_64.ubuntu.22 prompt/off command/iam.delete-access-key',
       userAgentClass: 'cli',
       eventId: 'delete-event-0001',
     },
@@ -57,12 +59,18 @@ export function sampleFinding(overrides: Partial<Finding> = {}): Finding {
     },
     mitre: [{ id: 'T1098.001', name: 'Account Manipulation: Additional Cloud Credentials' }],
     severity: 'high',
-    severityReasons: ['The key was used from an IP address that did not create it.', 'The key lived under 5 minutes.'],
+    severityReasons: [
+      'The key was used from an IP address that did not create it.',
+      'The key lived under 5 minutes.',
+    ],
     ...overrides,
   };
 }
 
-export function storedFinding(overrides: Partial<StoredFinding> = {}, finding: Finding = sampleFinding()): StoredFinding {
+export function storedFinding(
+  overrides: Partial<StoredFinding> = {},
+  finding: Finding = sampleFinding(),
+): StoredFinding {
   return {
     finding,
     state: 'open',

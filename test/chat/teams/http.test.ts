@@ -1,7 +1,7 @@
 /**
- * End to end over HTTP: activities are POSTed to /api/messages on keyhunt's real HTTP server, botbuilder's
- * real CloudAdapter runs the turn, the store is the real lowdb file store in a temp folder, and everything
- * the bot sends goes to a local Bot Connector fake (the serviceUrl of the activities). Authentication is
+ * End to end over HTTP. Activities are POSTed to /api/messages on keyhunt's real HTTP server, and botbuilder's
+ * real CloudAdapter runs each turn against the real lowdb file store in a temp folder. Everything the bot
+ * sends goes to a local Bot Connector fake, which is the serviceUrl of the activities. Authentication is
  * disabled for these tests only, with an empty app id, so no token is requested from anywhere.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -81,7 +81,10 @@ test('bot makes no request outside 127.0.0.1', async () => {
   await post(harness, botAdded({ serviceUrl: fake.url }));
   await storeFinding(harness);
   await harness.bot.notifier.postPending();
-  await post(harness, cardAction('finding.acknowledge', { findingId: 'kh-3f9a2c71d0' }, { serviceUrl: fake.url }));
+  await post(
+    harness,
+    cardAction('finding.acknowledge', { findingId: 'kh-3f9a2c71d0' }, { serviceUrl: fake.url }),
+  );
   await harness.bot.idle();
 
   expect(outgoingHosts.length).toBeGreaterThanOrEqual(3);
@@ -118,7 +121,10 @@ async function stop(harness: Harness): Promise<void> {
   await harness.store.close();
 }
 
-async function post(harness: Harness, activity: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+async function post(
+  harness: Harness,
+  activity: Record<string, unknown>,
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${harness.url}/api/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -134,7 +140,10 @@ async function storeFinding(harness: Harness, id = 'kh-3f9a2c71d0'): Promise<voi
 }
 
 function cardOf(activity: Record<string, unknown>): Record<string, unknown> {
-  const attachments = activity['attachments'] as Array<{ contentType: string; content: Record<string, unknown> }>;
+  const attachments = activity['attachments'] as Array<{
+    contentType: string;
+    content: Record<string, unknown>;
+  }>;
   expect(attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
   return attachments[0]!.content;
 }
@@ -166,7 +175,9 @@ test('finding is sent proactively after a restart', async () => {
 
   const sent = fake.sentTo(CHANNEL_ID);
   expect(sent).toHaveLength(1);
-  expect(JSON.stringify(cardOf(sent[0]!.activity))).toContain('access key of alice created and deleted within 3m 55s');
+  expect(JSON.stringify(cardOf(sent[0]!.activity))).toContain(
+    'access key of alice created and deleted within 3m 55s',
+  );
   const postRef = second.store.read().findings['kh-3f9a2c71d0']?.teams[CHANNEL_ID];
   expect(postRef?.activityId).toBe(sent[0]!.id);
   expect(fake.requests.every((request) => request.authorization === null)).toBe(true);
@@ -193,7 +204,11 @@ test('acknowledge updates the store and returns the refreshed card', async () =>
 
   const response = await post(
     harness,
-    cardAction('finding.acknowledge', { findingId: 'kh-3f9a2c71d0' }, { serviceUrl: fake.url, replyToId: postedId }),
+    cardAction(
+      'finding.acknowledge',
+      { findingId: 'kh-3f9a2c71d0' },
+      { serviceUrl: fake.url, replyToId: postedId },
+    ),
   );
 
   expect(response.status).toBe(200);
@@ -224,12 +239,18 @@ test('unauthorized user changes nothing', async () => {
 
   const response = await post(
     harness,
-    cardAction('finding.escalate', { findingId: 'kh-3f9a2c71d0' }, { serviceUrl: fake.url, aadObjectId: OTHER_AAD_ID }),
+    cardAction(
+      'finding.escalate',
+      { findingId: 'kh-3f9a2c71d0' },
+      { serviceUrl: fake.url, aadObjectId: OTHER_AAD_ID },
+    ),
   );
 
   const body = response.body as { statusCode: number; value: Record<string, unknown> };
   expect(body.statusCode).toBe(200);
-  expect(JSON.stringify(body.value)).toContain('You are not allowed to triage keyhunt findings, so nothing was changed.');
+  expect(JSON.stringify(body.value)).toContain(
+    'You are not allowed to triage keyhunt findings, so nothing was changed.',
+  );
   const stored = harness.store.read().findings['kh-3f9a2c71d0'];
   expect(stored?.state).toBe('open');
   expect(stored?.history).toEqual([]);
@@ -242,7 +263,10 @@ test('unauthorized user changes nothing', async () => {
 test('403 conversation is marked inactive and others still get the finding', async () => {
   const harness = await start();
   await post(harness, botAdded({ serviceUrl: fake.url }));
-  await post(harness, botAdded({ serviceUrl: fake.url, conversationId: GROUP_CHAT_ID, conversationType: 'groupChat' }));
+  await post(
+    harness,
+    botAdded({ serviceUrl: fake.url, conversationId: GROUP_CHAT_ID, conversationType: 'groupChat' }),
+  );
   fake.failConversation(CHANNEL_ID, 403);
   await storeFinding(harness);
 
@@ -250,12 +274,14 @@ test('403 conversation is marked inactive and others still get the finding', asy
 
   const data = harness.store.read();
   expect(data.teams.conversations[CHANNEL_ID]?.active).toBe(false);
-  expect(data.teams.conversations[CHANNEL_ID]?.inactiveReason).toMatch(/^Teams answered 403 /);
+  expect(data.teams.conversations[CHANNEL_ID]?.inactiveReason).toMatch(/^Teams returned HTTP 403 /);
   expect(data.teams.conversations[GROUP_CHAT_ID]?.active).toBe(true);
   expect(fake.sentTo(GROUP_CHAT_ID).filter((sent) => sent.activity['attachments'])).toHaveLength(1);
   expect(data.findings['kh-3f9a2c71d0']?.teams[GROUP_CHAT_ID]).toBeDefined();
   expect(data.findings['kh-3f9a2c71d0']?.teams[CHANNEL_ID]).toBeUndefined();
-  const warning = harness.logs.lines().find((line) => line['conversationId'] === CHANNEL_ID && line['level'] === 40);
+  const warning = harness.logs
+    .lines()
+    .find((line) => line['conversationId'] === CHANNEL_ID && line['level'] === 40);
   expect(warning?.['msg']).toBe('Posting a finding to Teams failed; the conversation is marked inactive');
 });
 
@@ -270,7 +296,9 @@ test('inactive conversation gets no later findings', async () => {
   await storeFinding(harness, 'kh-0000000002');
   await harness.bot.notifier.postPending();
 
-  expect(harness.store.read().teams.conversations[CHANNEL_ID]?.inactiveReason).toMatch(/^Teams answered 404 /);
+  expect(harness.store.read().teams.conversations[CHANNEL_ID]?.inactiveReason).toMatch(
+    /^Teams returned HTTP 404 /,
+  );
   expect(fake.requests.length).toBe(requestsAfterFirst);
 });
 
@@ -285,7 +313,11 @@ test('request without a body object is rejected', async () => {
 test('authentication on rejects a request without a token', async () => {
   const store = await openStore({ path: join(folder, 'auth.json'), logger: silentLogger(), now: clock });
   const bot = createTeamsBot({
-    config: { ...TEST_CONFIG, appId: '3b1e4f9a-0000-4000-8000-000000000abc', appPassword: 'not-a-real-secret' },
+    config: {
+      ...TEST_CONFIG,
+      appId: '3b1e4f9a-0000-4000-8000-000000000abc',
+      appPassword: 'not-a-real-secret',
+    },
     store,
     logger: silentLogger(),
     clock,
@@ -294,7 +326,10 @@ test('authentication on rejects a request without a token', async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
-    const response = await fetch(url, { method: 'POST', body: JSON.stringify(botAdded({ serviceUrl: fake.url })) });
+    const response = await fetch(url, {
+      method: 'POST',
+      body: JSON.stringify(botAdded({ serviceUrl: fake.url })),
+    });
 
     expect(response.status).toBe(401);
     expect(store.read().teams.conversations).toEqual({});
@@ -308,7 +343,9 @@ test('authentication on rejects a request without a token', async () => {
 test('empty app id without the test flag is rejected', async () => {
   const store = await openStore({ path: join(folder, 'empty-id.json'), logger: silentLogger(), now: clock });
   try {
-    expect(() => createTeamsBot({ config: TEST_CONFIG, store, logger: silentLogger(), clock })).toThrow(TeamsSetupError);
+    expect(() => createTeamsBot({ config: TEST_CONFIG, store, logger: silentLogger(), clock })).toThrow(
+      TeamsSetupError,
+    );
   } finally {
     await store.close();
   }

@@ -25,7 +25,11 @@ type Manifest = Record<string, unknown> & {
   id: string;
   accentColor: string;
   icons: { color: string; outline: string };
-  bots: Array<{ botId: string; scopes: string[]; commandLists: Array<{ commands: Array<{ title: string }> }> }>;
+  bots: Array<{
+    botId: string;
+    scopes: string[];
+    commandLists: Array<{ commands: Array<{ title: string }> }>;
+  }>;
   validDomains: string[];
 };
 
@@ -69,7 +73,9 @@ schemaTest('manifest is valid against the Teams schema', async () => {
 schemaTest('schema check rejects an older manifest version', async () => {
   const manifest = { ...(await readManifest()), manifestVersion: '1.28' };
 
-  expect(await schemaErrors(manifest)).toContainEqual(expect.objectContaining({ instancePath: '/manifestVersion' }));
+  expect(await schemaErrors(manifest)).toContainEqual(
+    expect.objectContaining({ instancePath: '/manifestVersion' }),
+  );
 });
 
 test('manifest declares the bot in every scope with placeholders', async () => {
@@ -84,7 +90,9 @@ test('manifest declares the bot in every scope with placeholders', async () => {
 
 test('manifest commands match the command parser', async () => {
   const titles = (await readManifest()).bots[0]!.commandLists[0]!.commands.map((command) => command.title);
-  const usages = COMMAND_USAGES.map((command) => command.usage).filter((usage) => !usage.endsWith(SHARE_MODIFIER));
+  const usages = COMMAND_USAGES.map((command) => command.usage).filter(
+    (usage) => !usage.endsWith(SHARE_MODIFIER),
+  );
 
   expect(titles).toHaveLength(usages.length);
   titles.forEach((title, index) => expect(usages[index]!.startsWith(title)).toBe(true));
@@ -103,7 +111,9 @@ test('color icon is 192x192, opaque, on the accent color', async () => {
 test('outline icon is 32x32, white on transparent', async () => {
   const manifest = await readManifest();
   const icon = decodePng(await readFile(join(MANIFEST_FOLDER, manifest.icons.outline)));
-  const pixels = Array.from({ length: icon.width * icon.height }, (_, index) => [...icon.pixels.subarray(index * 4, index * 4 + 4)]);
+  const pixels = Array.from({ length: icon.width * icon.height }, (_, index) => [
+    ...icon.pixels.subarray(index * 4, index * 4 + 4),
+  ]);
 
   expect([icon.width, icon.height, icon.colorType]).toEqual([32, 32, 6]);
   expect(pixels.filter(([r, g, b]) => r !== 255 || g !== 255 || b !== 255)).toEqual([]);
@@ -138,12 +148,20 @@ test('package has the manifest and icons at its root', async () => {
   expect(manifest.bots[0]!.botId).toBe(APP_ID);
   expect(manifest.validDomains).toEqual(['keyhunt.corp.example.org']);
   expect(manifestText).not.toContain('example.com');
-  expect(await zip.file('color.png')!.async('nodebuffer')).toEqual(await readFile(join(MANIFEST_FOLDER, 'color.png')));
+  expect(await zip.file('color.png')!.async('nodebuffer')).toEqual(
+    await readFile(join(MANIFEST_FOLDER, 'color.png')),
+  );
   if (hasSchema) expect(await schemaErrors(manifest)).toEqual([]);
 });
 
 test('package without an app id fails and names the fix', async () => {
-  const failure = await runNode(['scripts/teams-package.mjs', '--domain', 'keyhunt.corp.example.org', '--out', join(folder, 'no.zip')]).then(
+  const failure = await runNode([
+    'scripts/teams-package.mjs',
+    '--domain',
+    'keyhunt.corp.example.org',
+    '--out',
+    join(folder, 'no.zip'),
+  ]).then(
     () => null,
     (error: unknown) => error as { code: number; stderr: string },
   );
@@ -154,9 +172,15 @@ test('package without an app id fails and names the fix', async () => {
 });
 
 test('package rejects an app id that is not a GUID', async () => {
-  const failure = await runNode(
-    ['scripts/teams-package.mjs', '--app-id', 'my-bot', '--domain', 'keyhunt.corp.example.org', '--out', join(folder, 'bad.zip')],
-  ).then(
+  const failure = await runNode([
+    'scripts/teams-package.mjs',
+    '--app-id',
+    'my-bot',
+    '--domain',
+    'keyhunt.corp.example.org',
+    '--out',
+    join(folder, 'bad.zip'),
+  ]).then(
     () => null,
     (error: unknown) => error as { code: number; stderr: string },
   );

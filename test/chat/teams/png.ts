@@ -35,7 +35,8 @@ export function decodePng(file: Buffer): DecodedPng {
     const length = file.readUInt32BE(offset);
     const typeAndData = file.subarray(offset + 4, offset + 8 + length);
     const type = typeAndData.subarray(0, 4).toString('ascii');
-    if (crc32(typeAndData) !== file.readUInt32BE(offset + 8 + length)) throw new Error(`Chunk ${type} has a wrong CRC.`);
+    if (crc32(typeAndData) !== file.readUInt32BE(offset + 8 + length))
+      throw new Error(`Chunk ${type} has a wrong CRC.`);
     if (type === 'IHDR') header = typeAndData.subarray(4);
     if (type === 'IDAT') data.push(typeAndData.subarray(4));
     offset += 12 + length;
@@ -48,7 +49,9 @@ export function decodePng(file: Buffer): DecodedPng {
   const bitDepth = header.readUInt8(8);
   const colorType = header.readUInt8(9);
   if (bitDepth !== 8 || (colorType !== 2 && colorType !== 6)) {
-    throw new Error(`Only 8-bit RGB or RGBA is supported, got bit depth ${bitDepth} and color type ${colorType}.`);
+    throw new Error(
+      `Only 8-bit RGB or RGBA is supported, got bit depth ${bitDepth} and color type ${colorType}.`,
+    );
   }
   const channels = colorType === 6 ? 4 : 3;
   const raw = unfilter(inflateSync(Buffer.concat(data)), width, height, channels);
