@@ -37,9 +37,10 @@ export class InputPathError extends KeyhuntError {
 
 /**
  * Lists the files to read, sorted by path within each argument and without duplicates. Folders are walked
- * recursively for `.json`, `.jsonl` and `.ndjson` files, each optionally `.gz`; entries whose name starts
- * with a dot are skipped. Throws InputPathError for a path that does not exist; a subfolder that cannot be
- * read is reported to `report` and skipped.
+ * recursively for `.json`, `.jsonl` and `.ndjson` files, each optionally `.gz`. Entries whose name starts
+ * with a dot are skipped, and symbolic links to folders are not followed, so a link loop cannot stall the
+ * walk. Throws InputPathError for a path that does not exist. A subfolder that cannot be read is reported
+ * to `report` and skipped.
  */
 export async function listInputFiles(paths: readonly string[], report: ProblemHandler): Promise<InputFile[]> {
   const files: InputFile[] = [];

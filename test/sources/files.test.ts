@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -70,6 +70,25 @@ describe('listInputFiles', () => {
       () => undefined,
     );
     expect(relative(files)).toEqual(['export/lines.jsonl', 'export/lines.NDJSON.GZ']);
+  });
+
+  test('follows file links, not folder links', async () => {
+    const linked = await mkdtemp(join(tmpdir(), 'keyhunt-files-links-'));
+    try {
+      await mkdir(join(linked, 'logs'));
+      await writeFile(join(linked, 'logs', 'real.json'), '{}');
+      await symlink(linked, join(linked, 'logs', 'loop-to-top.json'));
+      await symlink(join(linked, 'logs', 'real.json'), join(linked, 'logs', 'alias.json'));
+      const files = await listInputFiles([linked], () => undefined);
+      expect(files.map((file) => file.path.slice(linked.length + 1))).toEqual([
+        'logs/alias.json',
+        'logs/loop-to-top.json',
+        'logs/real.json',
+      ]);
+      expect(files[0]!.size).toBe(2);
+    } finally {
+      await rm(linked, { recursive: true, force: true });
+    }
   });
 
   test('missing path throws InputPathError', async () => {
