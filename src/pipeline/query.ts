@@ -1,17 +1,17 @@
 /**
  * The `/keyhunt` command language, shared by Slack and Teams: parsing the text people type and evaluating it
- * against the store. Both steps are pure; the chat adapters render the structured result.
+ * against the store. Both steps are pure, and the chat adapters render the structured result.
  */
 import { DAY_MS, MINUTE_MS } from '../detect/types.js';
 import { DURATION_EXAMPLE, formatDuration, parseDuration } from '../duration.js';
 import { countByState, findingsDeletedBetween, findingsForUser } from '../store/records.js';
 import type { PollState, StoreData, StoredFinding, TriageState } from './ports.js';
 
-/** The longest period `last` accepts, which is also how far back LookupEvents keeps history. */
+/** Maximum period `last` accepts, which is also how far back LookupEvents keeps history. */
 export const MAX_QUERY_PERIOD_MS = 90 * DAY_MS;
 /** A poller whose last success is older than this is reported as stale unless the caller passes another limit. */
 export const DEFAULT_POLL_STALE_AFTER_MS = 30 * MINUTE_MS;
-/** The word that, as the last word of a command, shows the answer to the whole channel. */
+/** The word that, as the last word of a command, shows the response to the whole channel. */
 export const SHARE_MODIFIER = 'share';
 
 export type QueryCommand =
@@ -20,7 +20,7 @@ export type QueryCommand =
   | { kind: 'show'; findingId: string; share: boolean }
   | { kind: 'user'; userName: string; share: boolean }
   | { kind: 'help'; share: boolean }
-  /** Text that is not a command; `message` says what is wrong, and the renderer adds the usage. */
+  /** Text that is not a command. `message` states what is wrong, and the renderer adds the usage. */
   | { kind: 'invalid'; message: string; share: false };
 
 export interface CommandUsage {
@@ -40,7 +40,7 @@ export const COMMAND_USAGES: readonly CommandUsage[] = [
   { usage: 'help', description: 'This list.' },
   {
     usage: `... ${SHARE_MODIFIER}`,
-    description: `Add ${SHARE_MODIFIER} at the end to post the answer to the channel instead of only to you.`,
+    description: `Add ${SHARE_MODIFIER} at the end to post the response to the channel instead of only to you.`,
   },
 ];
 
@@ -96,7 +96,7 @@ function invalid(message: string): QueryCommand {
   return { kind: 'invalid', message, share: false };
 }
 
-/** The states in the order answers list them: what needs attention first. */
+/** The states in the order responses list them, with what needs attention first. */
 export const STATE_ORDER: readonly TriageState[] = ['open', 'escalated', 'acknowledged', 'resolved'];
 
 export interface StateGroup {

@@ -247,8 +247,8 @@ export interface DailySummaryJob {
 }
 
 /**
- * Creates the daily summary job. It runs on `cron`, at start (catch-up) and every 15 minutes, and sends at most
- * once per local date: the date is recorded only after every sender finished, and each sender's progress is
+ * Creates the daily summary job. It runs on `cron`, at start (catch-up) and every 15 minutes, and sends at
+ * most once per local date. The date is recorded only after every sender finished. Each sender's progress is
  * recorded before and after its send, so a crash resends only to platforms that may have missed it.
  */
 export function createDailySummaryJob(options: DailySummaryJobOptions): DailySummaryJob {

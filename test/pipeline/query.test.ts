@@ -90,7 +90,9 @@ describe('evaluateQuery', () => {
   it('includes a deletion exactly at now', () => {
     const atNow = storedFinding(sampleFinding({ id: 'kh-now', deletedAt: now.toISOString() }));
     const result = evaluateQuery(parseQuery('last 90m'), dataWith([atNow]), { now });
-    expect(result.kind === 'period' && result.total).toBe(1);
+    expect(result.kind).toBe('period');
+    if (result.kind !== 'period') return;
+    expect(result.total).toBe(1);
   });
 
   it('counts states for status', () => {
@@ -123,7 +125,8 @@ describe('evaluateQuery', () => {
   it('turns invalid text into usage', () => {
     const result = evaluateQuery(parseQuery('bogus'), data, { now });
     expect(result.kind).toBe('usage');
-    expect(result.kind === 'usage' && result.message).toBe('Unknown command "bogus".');
+    if (result.kind !== 'usage') return;
+    expect(result.message).toBe('Unknown command "bogus".');
   });
 });
 

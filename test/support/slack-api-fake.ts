@@ -1,8 +1,8 @@
 /**
  * A local fake of the Slack Web API for tests: the real WebClient (through Bolt) talks to it over HTTP on
- * 127.0.0.1. It records every call with its decoded arguments, answers the methods keyhunt uses the way Slack
- * documents them, and can be told to answer the next calls of a method with a 429, an HTTP error or an
- * `ok: false` error. It also receives `response_url` posts of slash commands.
+ * 127.0.0.1. It records every call with its decoded arguments and returns what Slack documents for the methods
+ * keyhunt uses. A test can queue a 429, an HTTP error or an `ok: false` error for the next calls of a
+ * method. It also receives `response_url` posts of slash commands.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,12 +52,12 @@ export class SlackApiFake {
     return `${this.baseUrl}/api/`;
   }
 
-  /** A response URL on this fake, as Slack puts into a slash command payload. */
+  /** Returns a response URL on this fake, like the one Slack puts into a slash command payload. */
   responseUrl(name: string): string {
     return `${this.baseUrl}/response/${name}`;
   }
 
-  /** Answers the next call of `method` with `response` instead of the default; queue several in order. */
+  /** Queues `response` for the next call of `method` in place of the default. Several are used in order. */
   failNext(method: string, response: ScriptedResponse): void {
     const queue = this.scripted.get(method) ?? [];
     queue.push(response);

@@ -1,6 +1,6 @@
 /**
- * Test setup for the Slack side: a finding builder, a real file store in a temp folder, a logger whose lines
- * can be read, and a harness that runs the real Bolt app behind our HTTP server against the Slack API fake.
+ * Test setup for the Slack side: a finding builder, a real file store in a temp folder and a logger whose
+ * lines can be read. The harness runs the real Bolt app behind our HTTP server against the Slack API fake.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import type http from 'node:http';
@@ -39,7 +39,7 @@ function actor(
   };
 }
 
-/** A finding like the detector builds: admin created and deleted a key of alice within 3m 55s. */
+/** Builds a finding like the detector does: admin created and deleted a key of alice within 3m 55s. */
 export function sampleFinding(overrides: Partial<Finding> = {}): Finding {
   const counts = { keysCreated: 2, keysDeleted: 2, failedCreates: 0, failedDeletes: 1 };
   return {
@@ -74,7 +74,7 @@ export function sampleFinding(overrides: Partial<Finding> = {}): Finding {
   };
 }
 
-/** A stored, open, unposted finding. */
+/** Wraps a finding as stored, open and unposted. */
 export function storedFinding(finding: Finding, storedAt = '2025-03-01T10:20:00Z'): StoredFinding {
   return {
     finding,
@@ -99,7 +99,7 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-/** A debug-level logger that keeps every line as parsed JSON. */
+/** Creates a debug-level logger that keeps every line as parsed JSON. */
 export function recordingLogger(): { logger: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const destination = { write: (line: string): void => void lines.push(JSON.parse(line) as LogLine) };

@@ -29,7 +29,7 @@ export interface PostResult {
   elapsedMs: number;
 }
 
-/** POSTs a form-encoded body to an app endpoint, signed unless `secret` is null, and measures the answer time. */
+/** POSTs a form-encoded body to an app endpoint, signed unless `secret` is null, and measures the response time. */
 export async function postSigned(url: string, body: string, options: PostOptions = {}): Promise<PostResult> {
   const secret = options.secret === undefined ? TEST_SIGNING_SECRET : options.secret;
   const timestamp = options.timestampSeconds ?? Math.floor(Date.now() / 1000);
@@ -50,7 +50,7 @@ export interface SlashCommandFields {
   responseUrl: string;
 }
 
-/** The form body of a `/keyhunt` slash command request. */
+/** Builds the form body of a `/keyhunt` slash command request. */
 export function slashCommandBody(fields: SlashCommandFields): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
@@ -80,7 +80,7 @@ export interface ClickFields {
   responseUrl: string;
 }
 
-/** The form body of a block_actions request for one click on a message. */
+/** Builds the form body of a block_actions request for one click on a message. */
 export function blockActionsBody(fields: ClickFields): string {
   const action =
     fields.kind === 'static_select'

@@ -1,7 +1,7 @@
 /**
  * The triage buttons and the resolve menu on finding messages. Each click is acknowledged at once, then
  * checked against the triager list, applied through the shared triage function and shown by rebuilding the
- * message. Whoever clicks a change that was already made gets an ephemeral message saying who made it.
+ * message. A click on a change that was already made gets an ephemeral message that names who made it.
  */
 import type { App, BlockAction, BlockElementAction } from '@slack/bolt';
 import type { Logger } from 'pino';

@@ -3,10 +3,10 @@
  * buttons, the finding notifier and the daily summary sender. main.ts builds it and mounts `routes` on the
  * shared HTTP server.
  *
- * HTTP mode (the default) uses Bolt's HTTPReceiver without its own server: its request listener is mounted at
- * POST /slack/events, so request signing is verified by Bolt (HMAC-SHA256 of `v0:timestamp:body`, timestamps
- * older than 5 minutes rejected), and a failed check answers 401. Socket Mode is used when an app-level token
- * is configured; then Slack sends requests over a WebSocket and no route is mounted.
+ * HTTP mode (the default) uses Bolt's HTTPReceiver without its own server. Its request listener is mounted at
+ * POST /slack/events, so Bolt verifies request signing (HMAC-SHA256 of `v0:timestamp:body`, and timestamps
+ * older than 5 minutes are rejected). A failed check returns 401. Socket Mode is used when an app-level token
+ * is configured. Then Slack sends requests over a WebSocket and no route is mounted.
  */
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
@@ -30,7 +30,7 @@ import {
 } from './web-api.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
-/** Least time between two posts to one channel; Slack allows about one message per second per channel. */
+/** Minimum time between two posts to one channel, because Slack allows about one message per second per channel. */
 export const CHANNEL_POST_INTERVAL_MS = 1000;
 
 export interface CreateSlackAppOptions {

@@ -183,7 +183,7 @@ export function describeActor(actor: TriageActor): string {
   return `${escapeMrkdwn(actor.name)} (${platform})`;
 }
 
-/** Builds the line under a finding that says its state and, once triaged, who changed it and when. */
+/** Builds the line under a finding that states its triage state and, once triaged, who changed it and when. */
 export function buildStateLine(stored: StoredFinding): string {
   const last = stored.history[stored.history.length - 1];
   const resolution =

@@ -1,5 +1,5 @@
 /**
- * Bolt and the Slack WebClient log through @slack/logger's interface; this adapter sends those lines to our
+ * Bolt and the Slack WebClient log through @slack/logger's interface. This adapter sends those lines to our
  * pino logger, so they get the same format and secret redaction as the rest of keyhunt.
  */
 import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';

@@ -1,5 +1,5 @@
 /**
- * The `/keyhunt` slash command. Slack drops a command that is not acknowledged within 3 seconds, so the answer
+ * The `/keyhunt` slash command. Slack drops a command that is not acknowledged within 3 seconds, so the response
  * goes in the acknowledgement when it is ready in time, and otherwise through `respond()` afterwards.
  */
 import type { App, RespondArguments } from '@slack/bolt';
@@ -7,10 +7,10 @@ import type { Logger } from 'pino';
 import type { Store } from '../../pipeline/ports.js';
 import { evaluateQuery, parseQuery } from '../../pipeline/query.js';
 import { escapeMrkdwn } from './mrkdwn.js';
-import { buildCommandAnswer, type CommandAnswer } from './query-blocks.js';
+import { buildCommandResponse, type CommandResponse } from './query-blocks.js';
 
 export const COMMAND_NAME = '/keyhunt';
-/** How long an answer may take before the command is acknowledged without it; Slack allows 3000 ms in all. */
+/** How long building a response may take before the command is acknowledged without it. Slack allows 3000 ms in all. */
 export const ACK_DEADLINE_MS = 2000;
 
 export interface CommandListenerDeps {
@@ -21,12 +21,12 @@ export interface CommandListenerDeps {
   ackDeadlineMs?: number;
 }
 
-/** Evaluates the text of one command against the store and renders the answer. */
-export async function answerCommand(deps: CommandListenerDeps, text: string): Promise<CommandAnswer> {
+/** Evaluates the text of one command against the store and renders the response. */
+export async function evaluateCommand(deps: CommandListenerDeps, text: string): Promise<CommandResponse> {
   const now = deps.clock();
   const command = parseQuery(text);
   const result = evaluateQuery(command, deps.store.read(), { now, pollStaleAfterMs: deps.pollStaleAfterMs });
-  return buildCommandAnswer(result, COMMAND_NAME, now);
+  return buildCommandResponse(result, COMMAND_NAME, now);
 }
 
 export function registerKeyhuntCommand(app: App, deps: CommandListenerDeps): void {
@@ -36,14 +36,14 @@ export function registerKeyhuntCommand(app: App, deps: CommandListenerDeps): voi
       userId: command.user_id,
       channelId: command.channel_id,
     });
-    const answer = answerCommand(deps, command.text).catch((error: unknown): CommandAnswer => {
-      logger.error({ err: error, text: command.text }, 'Answering a /keyhunt command failed');
+    const response = evaluateCommand(deps, command.text).catch((error: unknown): CommandResponse => {
+      logger.error({ err: error, text: command.text }, 'Building the /keyhunt response failed');
       const detail = error instanceof Error ? error.message : String(error);
-      const text = `keyhunt could not answer: ${escapeMrkdwn(detail)}. The error is logged.`;
+      const text = `keyhunt could not build a response: ${escapeMrkdwn(detail)}. The error is logged.`;
       return { response_type: 'ephemeral', text, blocks: [] };
     });
 
-    await acknowledgeInTime(answer, {
+    await acknowledgeInTime(response, {
       ack,
       respond,
       logger,
@@ -60,29 +60,29 @@ export interface AcknowledgeOptions {
 }
 
 /**
- * Acknowledges a command with its answer when the answer is ready within the deadline. Otherwise it
- * acknowledges with a short note and sends the answer through the response URL once it is ready.
+ * Acknowledges a command with its response when the response is ready within the deadline. Otherwise it
+ * acknowledges with a short note and sends the response through the response URL once it is ready.
  */
 export async function acknowledgeInTime(
-  answer: Promise<CommandAnswer>,
+  response: Promise<CommandResponse>,
   options: AcknowledgeOptions,
 ): Promise<void> {
-  const inTime = await settleWithin(answer, options.deadlineMs);
+  const inTime = await settleWithin(response, options.deadlineMs);
   if (inTime) {
     await options.ack(toResponse(inTime));
     return;
   }
   options.logger.warn(
     { deadlineMs: options.deadlineMs },
-    'A /keyhunt answer took too long for the acknowledgement; sending it with respond()',
+    'Building a /keyhunt response took too long for the acknowledgement; sending it with respond()',
   );
   await options.ack({ response_type: 'ephemeral', text: 'Working on it…' });
-  await options.respond({ ...toResponse(await answer), replace_original: false });
+  await options.respond({ ...toResponse(await response), replace_original: false });
 }
 
-function toResponse(answer: CommandAnswer): RespondArguments {
-  if (answer.blocks.length === 0) return { response_type: answer.response_type, text: answer.text };
-  return { response_type: answer.response_type, text: answer.text, blocks: answer.blocks };
+function toResponse(response: CommandResponse): RespondArguments {
+  if (response.blocks.length === 0) return { response_type: response.response_type, text: response.text };
+  return { response_type: response.response_type, text: response.text, blocks: response.blocks };
 }
 
 /** Resolves with the promise's value if it settles within `ms`, or with null after `ms`. */

@@ -1,6 +1,6 @@
 /**
  * mrkdwn sentences about a finding's key use and activity counts, shared by the finding message and the
- * `/keyhunt show` answer.
+ * `/keyhunt show` response.
  */
 import type { ActivityCounts, Finding, KeyUsage } from '../../detect/types.js';
 import { escapeMrkdwn, inlineCode, slackDate } from './mrkdwn.js';
@@ -8,7 +8,7 @@ import { escapeMrkdwn, inlineCode, slackDate } from './mrkdwn.js';
 /** How many event names and source IPs of the key's use are listed before the rest is counted. */
 export const MAX_LISTED_USES = 10;
 
-/** Describes what the key was used for during its lifetime, or says that this is unknown. */
+/** Describes what the key was used for during its lifetime, or states that this is unknown. */
 export function describeUsage(usage: KeyUsage): string {
   if (!usage.available) {
     return 'Unknown: no CloudTrail records from the key’s lifetime were read, so unused cannot be claimed.';

@@ -1,5 +1,5 @@
 /**
- * Block Kit answers to `/keyhunt` commands, built from the platform-neutral QueryResult. Pure functions.
+ * Block Kit responses to `/keyhunt` commands, built from the platform-neutral QueryResult. Pure functions.
  */
 import { formatDuration } from '../../duration.js';
 import type { StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
@@ -21,32 +21,32 @@ import { MAX_SECTION_CHARS, escapeMrkdwn, inlineCode, slackDate, truncate } from
 /** How many findings one list shows before it counts the rest, to stay well inside Block Kit's limits. */
 export const MAX_LISTED_FINDINGS = 20;
 
-export interface CommandAnswer extends SlackMessage {
-  /** `in_channel` for shared answers, `ephemeral` (only the person who typed it) otherwise. */
+export interface CommandResponse extends SlackMessage {
+  /** `in_channel` for shared responses, `ephemeral` (only the person who typed it) otherwise. */
   response_type: 'ephemeral' | 'in_channel';
 }
 
-/** Renders a query result as a slash command answer. `commandName` is how people type the command. */
-export function buildCommandAnswer(result: QueryResult, commandName: string, now: Date): CommandAnswer {
-  const message = buildAnswerMessage(result, commandName, now);
+/** Renders a query result as a slash command response. `commandName` is how people type the command. */
+export function buildCommandResponse(result: QueryResult, commandName: string, now: Date): CommandResponse {
+  const message = buildResponseMessage(result, commandName, now);
   return { response_type: result.share ? 'in_channel' : 'ephemeral', ...message };
 }
 
-function buildAnswerMessage(result: QueryResult, commandName: string, now: Date): SlackMessage {
+function buildResponseMessage(result: QueryResult, commandName: string, now: Date): SlackMessage {
   switch (result.kind) {
     case 'period':
-      return buildPeriodAnswer(result, commandName);
+      return buildPeriodResponse(result, commandName);
     case 'status':
-      return buildStatusAnswer(result, now);
+      return buildStatusResponse(result, now);
     case 'finding':
-      return buildShowAnswer(result.stored);
+      return buildShowResponse(result.stored);
     case 'not-found':
       return textMessage(
         `No finding with id ${inlineCode(result.findingId)} is stored. ` +
           `List recent ones with \`${commandName} last 7d\`.`,
       );
     case 'user':
-      return buildUserAnswer(result.userName, result.findings);
+      return buildUserResponse(result.userName, result.findings);
     case 'help':
       return textMessage(`*${commandName} commands*\n${formatUsages(result.commands, commandName)}`);
     case 'usage':
@@ -82,7 +82,7 @@ function formatFindingList(findings: readonly StoredFinding[], withState: boolea
   return lines.join('\n');
 }
 
-function buildPeriodAnswer(
+function buildPeriodResponse(
   result: Extract<QueryResult, { kind: 'period' }>,
   commandName: string,
 ): SlackMessage {
@@ -130,7 +130,7 @@ export function formatPollHealth(health: PollHealthReport, now: Date): string {
   return lines.join('\n');
 }
 
-function buildStatusAnswer(result: Extract<QueryResult, { kind: 'status' }>, now: Date): SlackMessage {
+function buildStatusResponse(result: Extract<QueryResult, { kind: 'status' }>, now: Date): SlackMessage {
   const counts = STATE_ORDER.map((state) => `${STATE_LABELS[state]} ${result.counts[state]}`).join(' · ');
   const health = formatPollHealth(result.health, now);
   const verdict = result.health.gaps.length === 0 ? 'healthy' : 'has coverage gaps';
@@ -152,7 +152,7 @@ export function formatHistoryEntry(entry: TriageHistoryEntry): string {
   );
 }
 
-function buildShowAnswer(stored: StoredFinding): SlackMessage {
+function buildShowResponse(stored: StoredFinding): SlackMessage {
   const message = buildFindingMessage(stored);
   const blocks = message.blocks.filter(
     (block) => !('block_id' in block && block.block_id === ACTIONS_BLOCK_ID),
@@ -165,7 +165,7 @@ function buildShowAnswer(stored: StoredFinding): SlackMessage {
   return { text: message.text, blocks };
 }
 
-function buildUserAnswer(userName: string, findings: readonly StoredFinding[]): SlackMessage {
+function buildUserResponse(userName: string, findings: readonly StoredFinding[]): SlackMessage {
   const name = inlineCode(userName);
   if (findings.length === 0)
     return textMessage(`No stored findings where ${name} owns, created or deleted the key.`);

@@ -1,5 +1,5 @@
 /**
- * Who may triage from Slack: the user ids (U..., W...) and user group ids (S...) in KEYHUNT_SLACK_TRIAGERS. Group
+ * The triage permission check for Slack: the user ids (U..., W...) and user group ids (S...) in KEYHUNT_SLACK_TRIAGERS. Group
  * members are read with usergroups.users.list and cached for a few minutes. With no triagers configured,
  * anyone who can see the message and click may triage.
  */

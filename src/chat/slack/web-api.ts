@@ -1,5 +1,5 @@
 /**
- * How keyhunt calls the Slack Web API: the WebClient retry policy, one more retry layer for Slack's transient
+ * Slack Web API calls: the WebClient retry policy, one more retry layer for Slack's transient
  * `ok: false` errors, and one function that turns the WebClient's failures into errors naming the fix.
  *
  * The WebClient (@slack/web-api 8) already waits out a 429 for its Retry-After seconds and retries HTTP and

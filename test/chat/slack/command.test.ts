@@ -33,7 +33,7 @@ describe('/keyhunt over HTTP', () => {
     return slashCommandBody({ text, responseUrl: harness.fake.responseUrl('command') });
   }
 
-  it('answers last 24h in the acknowledgement within 3 s', async () => {
+  it('responds to last 24h within 3 s', async () => {
     const result = await postSigned(harness.eventsUrl, command('last 24h'));
     expect(result.status).toBe(200);
     expect(result.elapsedMs).toBeLessThan(3000);
@@ -72,7 +72,7 @@ describe('/keyhunt over HTTP', () => {
     expect(body.text).toBe('1 finding(s) whose key was deleted in the last 2h: Open 1');
   });
 
-  it('answers status with counts by state', async () => {
+  it('responds to status with counts', async () => {
     const result = await postSigned(harness.eventsUrl, command('status'));
     const body = JSON.parse(result.text) as { text: string; blocks: Array<{ text: { text: string } }> };
     expect(body.text).toBe('keyhunt status: poller has coverage gaps; 1 finding(s) stored.');
@@ -91,13 +91,13 @@ describe('/keyhunt over HTTP', () => {
     expect(body.blocks[body.blocks.length - 1]!.text!.text).toBe('*History*\nNo triage changes yet.');
   });
 
-  it('answers user NAME', async () => {
+  it('responds to user NAME', async () => {
     const result = await postSigned(harness.eventsUrl, command('user ALICE'));
     const body = JSON.parse(result.text) as { text: string };
     expect(body.text).toBe('1 finding(s) for ALICE');
   });
 
-  it('answers unparseable text with usage', async () => {
+  it('responds to invalid text with usage', async () => {
     const result = await postSigned(harness.eventsUrl, command('last 100d'));
     const body = JSON.parse(result.text) as { response_type: string; text: string };
     expect(body.response_type).toBe('ephemeral');
@@ -139,12 +139,12 @@ describe('/keyhunt over HTTP', () => {
 });
 
 describe('acknowledgeInTime', () => {
-  const answer = { response_type: 'ephemeral' as const, text: 'late answer', blocks: [] };
+  const response = { response_type: 'ephemeral' as const, text: 'late response', blocks: [] };
 
-  it('sends a slow answer through respond()', async () => {
+  it('sends a slow response through respond()', async () => {
     const acks: unknown[] = [];
     const responses: unknown[] = [];
-    const slow = new Promise<typeof answer>((resolve) => setTimeout(() => resolve(answer), 50));
+    const slow = new Promise<typeof response>((resolve) => setTimeout(() => resolve(response), 50));
     await acknowledgeInTime(slow, {
       ack: async (response) => void acks.push(response),
       respond: async (response) => void responses.push(response),
@@ -152,19 +152,21 @@ describe('acknowledgeInTime', () => {
       deadlineMs: 5,
     });
     expect(acks).toEqual([{ response_type: 'ephemeral', text: 'Working on it…' }]);
-    expect(responses).toEqual([{ response_type: 'ephemeral', text: 'late answer', replace_original: false }]);
+    expect(responses).toEqual([
+      { response_type: 'ephemeral', text: 'late response', replace_original: false },
+    ]);
   });
 
-  it('puts a quick answer in the acknowledgement', async () => {
+  it('acknowledges with a quick response', async () => {
     const acks: unknown[] = [];
     const responses: unknown[] = [];
-    await acknowledgeInTime(Promise.resolve(answer), {
+    await acknowledgeInTime(Promise.resolve(response), {
       ack: async (response) => void acks.push(response),
       respond: async (response) => void responses.push(response),
       logger: silentLogger(),
       deadlineMs: 1000,
     });
-    expect(acks).toEqual([{ response_type: 'ephemeral', text: 'late answer' }]);
+    expect(acks).toEqual([{ response_type: 'ephemeral', text: 'late response' }]);
     expect(responses).toEqual([]);
   });
 });

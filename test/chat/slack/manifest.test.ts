@@ -35,7 +35,7 @@ function compileSchema() {
   // strictTypes is off because the published schema puts `minItems` on an items schema without a type.
   const ajv = new Ajv({ allErrors: true, strictTypes: false });
   // The published schema has non-standard annotation keywords (`regex` next to `pattern`, `requires`,
-  // `_note`) and a `uri` format, which needs ajv-formats; a scheme check stands in for it.
+  // `_note`) and a `uri` format, which needs ajv-formats; a scheme check replaces it here.
   for (const keyword of ['regex', 'requires', '_note']) ajv.addKeyword(keyword);
   ajv.addFormat('uri', /^[a-z][a-z0-9+.-]*:/i);
   return ajv.compile(schema);
