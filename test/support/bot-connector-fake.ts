@@ -45,6 +45,10 @@ export interface BotConnectorFake {
   readonly updates: UpdatedActivity[];
   /** Makes every later request for the conversation fail with `status` (403 or 404 as Teams does when removed). */
   failConversation(conversationId: string, status: number): void;
+  /** Lets requests for the conversation succeed again. */
+  restoreConversation(conversationId: string): void;
+  /** Forgets every request and failure, for the next test. */
+  reset(): void;
   sentTo(conversationId: string): SentActivity[];
   close(): Promise<void>;
 }
@@ -107,6 +111,15 @@ export async function startBotConnectorFake(): Promise<BotConnectorFake> {
     updates,
     failConversation: (conversationId, status) => {
       failures.set(conversationId, status);
+    },
+    restoreConversation: (conversationId) => {
+      failures.delete(conversationId);
+    },
+    reset: () => {
+      requests.length = 0;
+      sent.length = 0;
+      updates.length = 0;
+      failures.clear();
     },
     sentTo: (conversationId) => sent.filter((activity) => activity.conversationId === conversationId),
     close: () =>

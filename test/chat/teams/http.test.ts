@@ -16,6 +16,8 @@ import { createTeamsBot, type TeamsBot, TeamsSetupError } from '../../../src/cha
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/pipeline/ports.js';
 import { createHttpServer } from '../../../src/server.js';
+import { buildDailySummary } from '../../../src/pipeline/summary.js';
+import { applyTriage } from '../../../src/pipeline/triage.js';
 import { openStore } from '../../../src/store/index.js';
 import { addFindings } from '../../../src/store/records.js';
 import { type BotConnectorFake, startBotConnectorFake } from '../../support/bot-connector-fake.js';
@@ -60,9 +62,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   folder = await mkdtemp(join(tmpdir(), 'keyhunt-teams-'));
   nowMs = START_MS;
-  fake.requests.length = 0;
-  fake.sent.length = 0;
-  fake.updates.length = 0;
+  fake.reset();
 });
 
 afterEach(async () => {
@@ -300,6 +300,94 @@ test('inactive conversation gets no later findings', async () => {
     /^Teams returned HTTP 404 /,
   );
   expect(fake.requests.length).toBe(requestsAfterFirst);
+});
+
+test('other failures keep the finding pending', async () => {
+  const harness = await start();
+  await post(harness, botAdded({ serviceUrl: fake.url }));
+  fake.failConversation(CHANNEL_ID, 400);
+  await storeFinding(harness);
+
+  await harness.bot.notifier.postPending();
+
+  expect(harness.store.read().teams.conversations[CHANNEL_ID]?.active).toBe(true);
+  expect(harness.store.read().findings['kh-3f9a2c71d0']?.teams).toEqual({});
+  const error = harness.logs.lines().find((line) => line['level'] === 50);
+  expect(error?.['msg']).toBe('Posting a finding to Teams failed; it is tried again on the next run');
+  expect(error?.['status']).toBe(400);
+
+  fake.restoreConversation(CHANNEL_ID);
+  await harness.bot.notifier.postPending();
+
+  expect(harness.store.read().findings['kh-3f9a2c71d0']?.teams[CHANNEL_ID]).toBeDefined();
+});
+
+test('Slack change reaches the Teams cards', async () => {
+  const harness = await start();
+  await post(harness, botAdded({ serviceUrl: fake.url }));
+  await storeFinding(harness);
+  await harness.bot.notifier.postPending();
+  const postedId = fake.sentTo(CHANNEL_ID).at(-1)!.id;
+  await applyTriage(harness.store, {
+    findingId: 'kh-3f9a2c71d0',
+    action: 'acknowledge',
+    actor: { platform: 'slack', id: 'U0123ABCD', name: 'Lee Chen' },
+    now: clock(),
+  });
+
+  await harness.bot.notifier.refresh('kh-3f9a2c71d0');
+  const refreshed = await post(
+    harness,
+    cardAction(
+      'finding.refresh',
+      { findingId: 'kh-3f9a2c71d0' },
+      { serviceUrl: fake.url, trigger: 'automatic' },
+    ),
+  );
+
+  expect(fake.updates.map((update) => update.activityId)).toEqual([postedId]);
+  expect(JSON.stringify(cardOf(fake.updates[0]!.activity))).toContain('Acknowledged by Lee Chen (Slack)');
+  expect(JSON.stringify(refreshed.body)).toContain(
+    'Acknowledged by Lee Chen (Slack) at 2023-07-10 13:01:00 UTC.',
+  );
+  expect(harness.triageChanges).toEqual([]);
+});
+
+test('daily summary goes to every active conversation', async () => {
+  const harness = await start();
+  await post(harness, botAdded({ serviceUrl: fake.url }));
+  await post(
+    harness,
+    botAdded({ serviceUrl: fake.url, conversationId: GROUP_CHAT_ID, conversationType: 'groupChat' }),
+  );
+  await storeFinding(harness);
+  const summary = buildDailySummary(harness.store.read(), { now: clock(), timezone: 'UTC' });
+  fake.failConversation(GROUP_CHAT_ID, 400);
+
+  await expect(harness.bot.sendSummary(summary)).rejects.toThrow(
+    `The daily summary could not be sent to 1 Teams conversation(s): ${GROUP_CHAT_ID}.`,
+  );
+  fake.restoreConversation(GROUP_CHAT_ID);
+  await harness.bot.sendSummary(summary, { resend: true });
+
+  const summaries = (conversationId: string) =>
+    fake
+      .sentTo(conversationId)
+      .filter((sent) => JSON.stringify(sent.activity).includes('keyhunt daily summary'));
+  expect(summaries(CHANNEL_ID)).toHaveLength(1);
+  expect(summaries(GROUP_CHAT_ID)).toHaveLength(1);
+  expect(JSON.stringify(summaries(GROUP_CHAT_ID)[0]!.activity)).toContain('may appear twice');
+});
+
+test('daily summary skips a removed conversation', async () => {
+  const harness = await start();
+  await post(harness, botAdded({ serviceUrl: fake.url }));
+  fake.failConversation(CHANNEL_ID, 403);
+  const summary = buildDailySummary(harness.store.read(), { now: clock(), timezone: 'UTC' });
+
+  await harness.bot.summarySender.send(summary, { resend: false });
+
+  expect(harness.store.read().teams.conversations[CHANNEL_ID]?.active).toBe(false);
 });
 
 test('request without a body object is rejected', async () => {
