@@ -8,7 +8,14 @@
  * older than 5 minutes are rejected). A failed check returns 401. Socket Mode is used when an app-level token
  * is configured. Then Slack sends requests over a WebSocket and no route is mounted.
  */
-import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  SocketModeReceiver,
+  webApi,
+  type Logger as SlackLogger,
+  type Receiver,
+} from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../../config.js';
 import type { Store } from '../../pipeline/ports.js';
@@ -74,17 +81,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
   const mode = config.appToken ? 'socket' : 'http';
   const slackApiUrl = config.apiUrl ?? undefined;
 
-  const receiver: Receiver & { requestListener?: HTTPReceiver['requestListener'] } = config.appToken
-    ? new SocketModeReceiver({
-        appToken: config.appToken,
-        logger: boltLogger,
-        installerOptions: { clientOptions: { slackApiUrl } },
-      })
-    : new HTTPReceiver({
-        signingSecret: config.signingSecret,
-        endpoints: SLACK_EVENTS_PATH,
-        logger: boltLogger,
-      });
+  const receiver = buildReceiver(config, boltLogger);
   const app = new App({
     token: config.botToken,
     receiver,
@@ -172,6 +169,22 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
       await queue.idle();
     },
   };
+}
+
+/** Builds the Socket Mode receiver when an app-level token is set, and Bolt's HTTP receiver otherwise. */
+function buildReceiver(config: SlackConfig, boltLogger: SlackLogger): Receiver {
+  if (config.appToken) {
+    return new SocketModeReceiver({
+      appToken: config.appToken,
+      logger: boltLogger,
+      installerOptions: { clientOptions: { slackApiUrl: config.apiUrl ?? undefined } },
+    });
+  }
+  return new HTTPReceiver({
+    signingSecret: config.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    logger: boltLogger,
+  });
 }
 
 /** Mounts Bolt's request listener, and logs each request it rejected for its signature. */
