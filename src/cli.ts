@@ -6,7 +6,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/context.js';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flushLogger } from './commands/context.js';
 import type { CommandContext } from './commands/context.js';
 import { registerScanCommand } from './commands/scan.js';
 import { createLogger } from './log.js';
@@ -18,32 +18,38 @@ export type CliIo = Omit<CommandContext, 'logger'>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Builds the `keyhunt` program with every subcommand registered. */
-export function createProgram(io: CliIo): Command {
+export function createProgram(context: CommandContext): Command {
   const program = new Command('keyhunt')
     .description('Find IAM access keys created and then deleted within a short window in AWS CloudTrail.')
     .version(readVersion(), '-V, --version', 'print the keyhunt version')
     .option('--debug', 'log at debug level and print stack traces of errors (same as LOG_LEVEL=debug)')
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-
-  let logger: Logger | undefined;
-  const context: CommandContext = {
-    ...io,
-    logger: () => (logger ??= createLogger({ fd: 2, level: logLevel(program, io.env) })),
-  };
 
   registerScanCommand(program, context);
   return program;
 }
 
-/** Runs the CLI on `argv` (as in process.argv) and returns the exit code; it never throws. */
+/**
+ * Runs the CLI on `argv` (as in process.argv) and returns the exit code; it never throws. The logger is
+ * created on first use, after parsing, so that `--debug` sets its level.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = createProgram(io);
+  let logger: Logger | undefined;
+  const program = createProgram({
+    ...io,
+    logger: () => (logger ??= createLogger({ fd: 2, level: logLevel(program, io.env) })),
+  });
   try {
     await program.parseAsync([...argv]);
     return EXIT_OK;
   } catch (error) {
+    // Messages about single files come first, so "see the messages above" holds on a terminal too.
+    if (logger) await flushLogger(logger);
     return handleError(error, io, isDebug(program, argv, io.env));
   }
 }

@@ -19,6 +19,15 @@ export interface CommandContext {
   logger: () => Logger;
 }
 
+/**
+ * Waits until every line logged so far has been written. The pretty logger writes from a worker thread, so
+ * without this a later direct write to stdout or stderr can appear before earlier log lines.
+ */
+export function flushLogger(logger: Logger): Promise<void> {
+  // A failed flush leaves nothing more to wait for, and the failure itself cannot be logged.
+  return new Promise((resolve) => logger.flush(() => resolve()));
+}
+
 /** Exit codes of the `keyhunt` process. */
 export const EXIT_OK = 0;
 /** The command ran but could not do its work, such as a scan that could read no file. */

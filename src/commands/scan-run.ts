@@ -12,7 +12,7 @@ import type { ScanSummary } from '../format/table.js';
 import type { Logger } from '../log.js';
 import { CloudTrailFileReader, InputPathError, listInputFiles } from '../sources/files.js';
 import type { FileReadStats, InputFile } from '../sources/files.js';
-import { CliError, EXIT_FAILURE } from './context.js';
+import { CliError, EXIT_FAILURE, flushLogger } from './context.js';
 import type { CommandContext } from './context.js';
 import { ScanProblemReporter } from './scan-problems.js';
 
@@ -68,6 +68,7 @@ export async function runScan(options: ScanOptions, context: CommandContext): Pr
   }
 
   const summary = summarize(result, stats, problems.foldersFailed, options.thresholdMs);
+  await flushLogger(logger);
   writeOutput(context.stdout, options.format, result.findings, summary, logger);
 }
 
