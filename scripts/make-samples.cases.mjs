@@ -32,7 +32,11 @@ export function createCast(random) {
     carol: iamUser(random, 'carol', { ip: '192.0.2.40', userAgent: USER_AGENTS.terraform }),
     ciRunner: iamUser(random, 'ci-runner', { ip: '192.0.2.41', userAgent: USER_AGENTS.boto3 }),
     svcReporting: iamUser(random, 'svc-reporting', { ip: '192.0.2.50', userAgent: USER_AGENTS.boto3 }),
-    root: rootUser(random, { ip: '198.51.100.77', userAgent: USER_AGENTS.console, sessionCreated: `${DAY}T10:02:11Z` }),
+    root: rootUser(random, {
+      ip: '198.51.100.77',
+      userAgent: USER_AGENTS.console,
+      sessionCreated: `${DAY}T10:02:11Z`,
+    }),
     erin: assumedRole(
       random,
       ssoRole,
@@ -127,7 +131,11 @@ export function plantedRecords(random, cast) {
       readOnly: false,
       userAgent: USER_AGENTS.browser,
       response: { ConsoleLogin: 'Success' },
-      additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: 'Yes' },
+      additionalEventData: {
+        LoginTo: 'https://console.aws.amazon.com/console/home',
+        MobileVersion: 'No',
+        MFAUsed: 'Yes',
+      },
     }),
   );
   records.push(createKey(random, `${DAY}T10:05:30Z`, root, 'AKIASAMPLEROOTKEY001', null));
@@ -156,7 +164,14 @@ export function plantedRecords(random, cast) {
     ip: '203.0.113.77',
     userAgent: USER_AGENTS.boto3,
   };
-  records.push(apiCall(random, { time: `${DAY}T14:23:40Z`, identity: stolen, service: 'sts', name: 'GetCallerIdentity' }));
+  records.push(
+    apiCall(random, {
+      time: `${DAY}T14:23:40Z`,
+      identity: stolen,
+      service: 'sts',
+      name: 'GetCallerIdentity',
+    }),
+  );
   records.push(
     apiCall(random, {
       time: `${DAY}T14:24:02Z`,
@@ -179,7 +194,15 @@ export function plantedRecords(random, cast) {
 
   // 5. A key deleted 30 hours after creation: longer than the 24h default threshold, so no finding.
   records.push(createKey(random, '2024-03-11T08:40:12Z', carol, 'AKIASAMPLE30HOURS001', 'svc-legacy'));
-  records.push(deleteKey(random, addSeconds('2024-03-11T08:40:12Z', 30 * 3600), alice, 'AKIASAMPLE30HOURS001', 'svc-legacy'));
+  records.push(
+    deleteKey(
+      random,
+      addSeconds('2024-03-11T08:40:12Z', 30 * 3600),
+      alice,
+      'AKIASAMPLE30HOURS001',
+      'svc-legacy',
+    ),
+  );
 
   // 6. A CI user creates a key for itself, fails to delete it (no permission), and an administrator deletes it.
   records.push(createKey(random, `${DAY}T15:02:44Z`, ciRunner, 'AKIASAMPLERETRYDEL01', null));

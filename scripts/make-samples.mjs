@@ -74,7 +74,17 @@ function filePath(random, file) {
   const [year, month, day] = iso.slice(0, 10).split('-');
   const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}Z`;
   const name = `${ACCOUNT_ID}_CloudTrail_${REGION}_${stamp}_${randomText(random, 16, FILE_SUFFIX_ALPHABET)}.json.gz`;
-  return join(SAMPLES_DIR, 'AWSLogs', ACCOUNT_ID, 'CloudTrail', REGION, String(year), String(month), String(day), name);
+  return join(
+    SAMPLES_DIR,
+    'AWSLogs',
+    ACCOUNT_ID,
+    'CloudTrail',
+    REGION,
+    String(year),
+    String(month),
+    String(day),
+    name,
+  );
 }
 
 function main() {
@@ -95,7 +105,9 @@ function main() {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, gzipSync(JSON.stringify({ Records: file.records })));
   }
-  process.stdout.write(`wrote ${records.length + 1} records in ${files.length} files under ${SAMPLES_DIR}AWSLogs\n`);
+  process.stdout.write(
+    `wrote ${records.length + 1} records in ${files.length} files under ${SAMPLES_DIR}AWSLogs\n`,
+  );
 }
 
 main();

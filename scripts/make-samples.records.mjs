@@ -123,7 +123,13 @@ export function assumedRole(random, roleName, roleArn, sessionName, options) {
     accountId: ACCOUNT_ID,
     accessKeyId: iamId(random, 'ASIA'),
     sessionContext: {
-      sessionIssuer: { type: 'Role', principalId: rolePrincipal, arn: roleArn, accountId: ACCOUNT_ID, userName: roleName },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: rolePrincipal,
+        arn: roleArn,
+        accountId: ACCOUNT_ID,
+        userName: roleName,
+      },
       webIdFederationData: {},
       attributes: { creationDate: options.sessionCreated, mfaAuthenticated: 'false' },
     },
@@ -138,7 +144,11 @@ export function awsService(service) {
 
 /** @param {string} created */
 function consoleSession(created) {
-  return { sessionIssuer: {}, webIdFederationData: {}, attributes: { creationDate: created, mfaAuthenticated: 'true' } };
+  return {
+    sessionIssuer: {},
+    webIdFederationData: {},
+    attributes: { creationDate: created, mfaAuthenticated: 'true' },
+  };
 }
 
 /**
@@ -191,7 +201,11 @@ export function apiCall(random, call) {
   record.eventCategory = 'Management';
   if (call.identity.userIdentity.type !== 'AWSService') {
     const host = call.service === 'signin' ? 'signin.aws.amazon.com' : eventSource;
-    record.tlsDetails = { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: host };
+    record.tlsDetails = {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: host,
+    };
   }
   return record;
 }

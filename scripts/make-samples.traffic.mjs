@@ -3,7 +3,16 @@
  * Background traffic of the sample account: console, CLI, Terraform, CI and application calls through one
  * day, with a few errors, so the planted cases sit among records that must not become findings.
  */
-import { ACCOUNT_ID, USER_AGENTS, addSeconds, apiCall, awsService, iamId, pick, randomInt } from './make-samples.records.mjs';
+import {
+  ACCOUNT_ID,
+  USER_AGENTS,
+  addSeconds,
+  apiCall,
+  awsService,
+  iamId,
+  pick,
+  randomInt,
+} from './make-samples.records.mjs';
 import { DAY } from './make-samples.cases.mjs';
 
 /** @typedef {import('./make-samples.records.mjs').Identity} Identity */
@@ -43,8 +52,16 @@ const TERRAFORM_CALLS = /** @type {Call[]} */ ([
   { service: 'ec2', name: 'DescribeSubnets' },
   { service: 'ec2', name: 'DescribeSecurityGroups' },
   { service: 'ec2', name: 'DescribeRouteTables' },
-  { service: 's3', name: 'GetBucketAcl', request: { bucketName: 'example-app-logs', Host: 'example-app-logs.s3.amazonaws.com', acl: '' } },
-  { service: 's3', name: 'GetBucketVersioning', request: { bucketName: 'example-app-logs', Host: 'example-app-logs.s3.amazonaws.com', versioning: '' } },
+  {
+    service: 's3',
+    name: 'GetBucketAcl',
+    request: { bucketName: 'example-app-logs', Host: 'example-app-logs.s3.amazonaws.com', acl: '' },
+  },
+  {
+    service: 's3',
+    name: 'GetBucketVersioning',
+    request: { bucketName: 'example-app-logs', Host: 'example-app-logs.s3.amazonaws.com', versioning: '' },
+  },
 ]);
 
 /**
@@ -72,14 +89,24 @@ function consoleLogin(random, identity, time) {
     readOnly: false,
     userAgent: USER_AGENTS.browser,
     response: { ConsoleLogin: 'Success' },
-    additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: 'Yes' },
+    additionalEventData: {
+      LoginTo: 'https://console.aws.amazon.com/console/home',
+      MobileVersion: 'No',
+      MFAUsed: 'Yes',
+    },
   });
 }
 
 /** @param {Random} random */
 function failedConsoleLogin(random) {
   const unknownUser = {
-    userIdentity: { type: 'IAMUser', principalId: ACCOUNT_ID, accountId: ACCOUNT_ID, accessKeyId: '', userName: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: ACCOUNT_ID,
+      accountId: ACCOUNT_ID,
+      accessKeyId: '',
+      userName: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+    },
     ip: '203.0.113.200',
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:123.0) Gecko/20100101 Firefox/123.0',
   };
@@ -92,7 +119,11 @@ function failedConsoleLogin(random) {
     readOnly: false,
     error: { code: null, message: 'Failed authentication' },
     response: { ConsoleLogin: 'Failure' },
-    additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: 'No' },
+    additionalEventData: {
+      LoginTo: 'https://console.aws.amazon.com/console/home',
+      MobileVersion: 'No',
+      MFAUsed: 'No',
+    },
   });
 }
 
@@ -115,7 +146,10 @@ function terraformRuns(random, cast) {
       service: 'iam',
       name: 'GetRole',
       request: { roleName: 'reporting-app-role-old' },
-      error: { code: 'NoSuchEntityException', message: 'The role with name reporting-app-role-old cannot be found.' },
+      error: {
+        code: 'NoSuchEntityException',
+        message: 'The role with name reporting-app-role-old cannot be found.',
+      },
     }),
   );
   const newKey = iamId(random, 'AKIA');
@@ -126,7 +160,14 @@ function terraformRuns(random, cast) {
       service: 'iam',
       name: 'CreateAccessKey',
       userAgent: USER_AGENTS.cli,
-      response: { accessKey: { accessKeyId: newKey, status: 'Active', userName: 'carol', createDate: 'Mar 12, 2024 10:46:20 AM' } },
+      response: {
+        accessKey: {
+          accessKeyId: newKey,
+          status: 'Active',
+          userName: 'carol',
+          createDate: 'Mar 12, 2024 10:46:20 AM',
+        },
+      },
     }),
   );
   records.push(
@@ -147,8 +188,18 @@ function ciJobs(random, cast) {
   const records = [];
   for (let minutes = 7 * 60; minutes <= 19 * 60; minutes += 30) {
     const start = addSeconds(`${DAY}T00:00:00Z`, minutes * 60 + randomInt(random, 0, 90));
-    records.push(apiCall(random, { time: start, identity: cast.ciRunner, service: 'sts', name: 'GetCallerIdentity' }));
-    records.push(apiCall(random, { time: addSeconds(start, 4), identity: cast.ciRunner, service: 'ecr', name: 'GetAuthorizationToken', readOnly: true }));
+    records.push(
+      apiCall(random, { time: start, identity: cast.ciRunner, service: 'sts', name: 'GetCallerIdentity' }),
+    );
+    records.push(
+      apiCall(random, {
+        time: addSeconds(start, 4),
+        identity: cast.ciRunner,
+        service: 'ecr',
+        name: 'GetAuthorizationToken',
+        readOnly: true,
+      }),
+    );
     const throttled = minutes === 13 * 60;
     records.push(
       apiCall(random, {
@@ -156,7 +207,9 @@ function ciJobs(random, cast) {
         identity: cast.ciRunner,
         service: 'ec2',
         name: 'DescribeInstances',
-        ...(throttled ? { error: { code: 'Client.RequestLimitExceeded', message: 'Request limit exceeded.' } } : {}),
+        ...(throttled
+          ? { error: { code: 'Client.RequestLimitExceeded', message: 'Request limit exceeded.' } }
+          : {}),
       }),
     );
   }
@@ -170,7 +223,15 @@ function applicationTraffic(random, cast) {
   for (let hour = 0; hour < 24; hour += 1) {
     const start = addSeconds(`${DAY}T00:00:00Z`, hour * 3600 + randomInt(random, 60, 400));
     const bucket = pick(random, BUCKETS);
-    records.push(apiCall(random, { time: start, identity: cast.svcReporting, service: 's3', name: 'ListBuckets', request: { Host: 's3.amazonaws.com' } }));
+    records.push(
+      apiCall(random, {
+        time: start,
+        identity: cast.svcReporting,
+        service: 's3',
+        name: 'ListBuckets',
+        request: { Host: 's3.amazonaws.com' },
+      }),
+    );
     records.push(
       apiCall(random, {
         time: addSeconds(start, 2),
@@ -181,12 +242,37 @@ function applicationTraffic(random, cast) {
       }),
     );
     const secretTime = addSeconds(start, randomInt(random, 600, 1800));
-    records.push(apiCall(random, { time: secretTime, identity: cast.instance, service: 'secretsmanager', name: 'GetSecretValue', request: { secretId: 'reporting/db' } }));
-    records.push(apiCall(random, { time: addSeconds(secretTime, 1), identity: cast.instance, service: 'kms', name: 'Decrypt', request: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT' } }));
+    records.push(
+      apiCall(random, {
+        time: secretTime,
+        identity: cast.instance,
+        service: 'secretsmanager',
+        name: 'GetSecretValue',
+        request: { secretId: 'reporting/db' },
+      }),
+    );
+    records.push(
+      apiCall(random, {
+        time: addSeconds(secretTime, 1),
+        identity: cast.instance,
+        service: 'kms',
+        name: 'Decrypt',
+        request: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+      }),
+    );
     if (hour % 6 === 0) {
       const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/reporting-app-role`;
       const request = { roleArn, roleSessionName: 'i-0a1b2c3d4e5f67890' };
-      records.push(apiCall(random, { time: addSeconds(start, -40), identity: ec2, service: 'sts', name: 'AssumeRole', readOnly: true, request }));
+      records.push(
+        apiCall(random, {
+          time: addSeconds(start, -40),
+          identity: ec2,
+          service: 'sts',
+          name: 'AssumeRole',
+          readOnly: true,
+          request,
+        }),
+      );
     }
   }
   return records;
@@ -207,8 +293,17 @@ export function backgroundRecords(random, cast) {
     consoleLogin(random, alice, `${DAY}T08:52:10Z`),
     ...session(random, alice, `${DAY}T08:53:00Z`, `${DAY}T17:30:00Z`, 58, CONSOLE_CALLS),
     ...session(random, bob, `${DAY}T09:30:00Z`, `${DAY}T17:10:00Z`, 46, CLI_CALLS),
-    apiCall(random, { time: `${DAY}T11:02:19Z`, identity: bob, service: 'ec2', name: 'RunInstances', error: bobDenied }),
-    ...session(random, erin, `${DAY}T11:20:30Z`, `${DAY}T13:50:00Z`, 16, [...CONSOLE_CALLS.slice(0, 4), ...CLI_CALLS.slice(0, 3)]),
+    apiCall(random, {
+      time: `${DAY}T11:02:19Z`,
+      identity: bob,
+      service: 'ec2',
+      name: 'RunInstances',
+      error: bobDenied,
+    }),
+    ...session(random, erin, `${DAY}T11:20:30Z`, `${DAY}T13:50:00Z`, 16, [
+      ...CONSOLE_CALLS.slice(0, 4),
+      ...CLI_CALLS.slice(0, 3),
+    ]),
     ...terraformRuns(random, cast),
     ...ciJobs(random, cast),
     ...applicationTraffic(random, cast),
