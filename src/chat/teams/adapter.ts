@@ -92,8 +92,9 @@ export class CloudAdapterChannel implements ProactiveChannel {
       });
       activityId = response?.id;
     });
-    if (!activityId)
+    if (!activityId) {
       throw new Error('Teams accepted the card but returned no activity id, so it cannot be updated later.');
+    }
     return activityId;
   }
 

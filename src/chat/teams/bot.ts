@@ -15,9 +15,9 @@ import type { Logger } from 'pino';
 import type { Store } from '../../pipeline/ports.js';
 import { evaluateQuery, parseQuery } from '../../pipeline/query.js';
 import { errorResponse, handleCardAction, isTriager, type CardActionResponse } from './card-actions.js';
-import type { AdaptiveCard } from './card-elements.js';
 import {
   type ConversationRecord,
+  type RecordOutcome,
   baseConversationId,
   deactivateConversation,
   recordConversation,
@@ -112,18 +112,17 @@ export class KeyhuntTeamsBot extends ActivityHandler {
 
   async #handleConversationUpdate(context: TurnContext): Promise<void> {
     const { activity } = context;
-    const botId = activity.recipient?.id;
-    const eventType = readChannelData(activity).eventType;
-    if (eventType === 'channelDeleted' || eventType === 'teamDeleted') {
-      const data = readChannelData(activity);
-      const deletedId = eventType === 'channelDeleted' ? data.channelId : data.teamId;
-      if (deletedId)
-        await this.#deactivate(
-          deletedId,
-          `The ${eventType === 'channelDeleted' ? 'channel' : 'team'} was deleted.`,
-        );
+    const channelData = readChannelData(activity);
+    if (channelData.eventType === 'channelDeleted' && channelData.channelId) {
+      await this.#deactivate(channelData.channelId, 'The channel was deleted.');
       return;
     }
+    if (channelData.eventType === 'teamDeleted' && channelData.teamId) {
+      await this.#deactivate(channelData.teamId, 'The team was deleted.');
+      return;
+    }
+
+    const botId = activity.recipient?.id;
     if (activity.membersAdded?.some((member) => member.id === botId)) await this.#install(context);
     if (activity.membersRemoved?.some((member) => member.id === botId)) {
       await this.#deactivate(activity.conversation.id, REMOVED_REASON);
@@ -132,9 +131,11 @@ export class KeyhuntTeamsBot extends ActivityHandler {
 
   async #handleInstallationUpdate(context: TurnContext): Promise<void> {
     const action = context.activity.action;
-    if (action === 'add' || action === 'add-upgrade') await this.#install(context);
-    if (action === 'remove' || action === 'remove-upgrade')
+    if (action === 'add' || action === 'add-upgrade') {
+      await this.#install(context);
+    } else if (action === 'remove' || action === 'remove-upgrade') {
       await this.#deactivate(context.activity.conversation.id, REMOVED_REASON);
+    }
   }
 
   /** Records the conversation after an installation and greets it the first time (or again after a removal). */
@@ -158,11 +159,11 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     const result = evaluateQuery(command, this.#options.store.read(), { now: this.#options.clock() });
     await context.sendActivity({
       type: 'message',
-      attachments: [CardFactory.adaptiveCard(buildQueryCard(result) satisfies AdaptiveCard)],
+      attachments: [CardFactory.adaptiveCard(buildQueryCard(result))],
     });
   }
 
-  async #record(activity: Activity, install: boolean): Promise<string> {
+  async #record(activity: Activity, install: boolean): Promise<RecordOutcome> {
     const record = toConversationRecord(activity);
     const outcome = await this.#options.store.update((data) =>
       recordConversation(data, record, this.#options.clock(), { install }),
@@ -180,11 +181,10 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     const changed = await this.#options.store.update((data) =>
       deactivateConversation(data, conversationId, reason, this.#options.clock()),
     );
-    if (changed)
-      this.#logger.warn(
-        { conversationId: baseConversationId(conversationId), reason },
-        'Teams conversation marked inactive',
-      );
+    if (changed) {
+      const id = baseConversationId(conversationId);
+      this.#logger.warn({ conversationId: id, reason }, 'Teams conversation marked inactive');
+    }
   }
 
   /** True for a personal chat with someone who is not a triager while triagers are configured. */

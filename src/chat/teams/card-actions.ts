@@ -4,7 +4,7 @@
  * Universal Actions invoke response; bot.ts sends it, so nothing here depends on the SDK.
  */
 import type { Resolution, Store, TriageAction } from '../../pipeline/ports.js';
-import { RESOLUTIONS, applyTriage } from '../../pipeline/triage.js';
+import { RESOLUTIONS, type TriageOutcome, applyTriage } from '../../pipeline/triage.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard, adaptiveCard, textLine } from './card-elements.js';
 import { cleanValue } from './card-text.js';
 import { type CardNotice, RESOLUTION_INPUT_ID, buildFindingCard, decodeVerb } from './cards.js';
@@ -57,24 +57,23 @@ export async function handleCardAction(
   context: CardActionContext,
 ): Promise<CardActionResult> {
   const verb = decodeVerb(request.verb);
-  if (!verb)
-    return noChange(
-      errorResponse(400, 'NotSupported', `keyhunt has no card action "${String(request.verb)}".`),
-    );
-  const data = (typeof request.data === 'object' && request.data !== null ? request.data : {}) as Record<
-    string,
-    unknown
-  >;
+  if (!verb) {
+    const message = `keyhunt has no card action "${String(request.verb)}".`;
+    return noChange(errorResponse(400, 'NotSupported', message));
+  }
+  const data = readData(request.data);
   const findingId = data['findingId'];
   if (typeof findingId !== 'string' || findingId.length === 0 || findingId.length > MAX_FINDING_ID_CHARS) {
     return noChange(errorResponse(400, 'BadRequest', 'The card action carries no valid findingId.'));
   }
 
   const stored = context.store.read().findings[findingId];
-  if (!stored && verb.kind === 'refresh') return noChange(cardResponse(missingFindingCard(findingId)));
-  if (!stored)
+  if (verb.kind === 'refresh') {
+    return noChange(cardResponse(stored ? buildFindingCard(stored) : missingFindingCard(findingId)));
+  }
+  if (!stored) {
     return noChange(messageResponse(`No finding with id ${cleanValue(findingId)} is stored any more.`));
-  if (verb.kind === 'refresh') return noChange(cardResponse(buildFindingCard(stored)));
+  }
 
   const authorization = authorize(request.user, context.triagers);
   if (!authorization.allowed) {
@@ -93,29 +92,34 @@ export async function handleCardAction(
     },
     now: context.now,
   });
+  return respondToOutcome(outcome, verb.action, findingId);
+}
+
+/** Builds the invoke response for a triage outcome: the card in its new state, with what happened on top. */
+function respondToOutcome(outcome: TriageOutcome, action: TriageAction, findingId: string): CardActionResult {
   switch (outcome.kind) {
     case 'changed': {
-      const notice: CardNotice = { text: DONE_MESSAGES[verb.action], style: 'good' };
+      const notice: CardNotice = { text: DONE_MESSAGES[action], style: 'good' };
       return {
         response: cardResponse(buildFindingCard(outcome.stored, { notice })),
         changedFindingId: findingId,
       };
     }
-    case 'unchanged':
-      return noChange(
-        cardResponse(
-          buildFindingCard(outcome.stored, { notice: { text: outcome.message, style: 'warning' } }),
-        ),
-      );
-    case 'invalid':
-      return noChange(
-        cardResponse(
-          buildFindingCard(outcome.stored, { notice: { text: outcome.message, style: 'attention' } }),
-        ),
-      );
+    case 'unchanged': {
+      const notice: CardNotice = { text: outcome.message, style: 'warning' };
+      return noChange(cardResponse(buildFindingCard(outcome.stored, { notice })));
+    }
+    case 'invalid': {
+      const notice: CardNotice = { text: outcome.message, style: 'attention' };
+      return noChange(cardResponse(buildFindingCard(outcome.stored, { notice })));
+    }
     case 'not-found':
       return noChange(messageResponse(outcome.message));
   }
+}
+
+function readData(data: unknown): Record<string, unknown> {
+  return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
 }
 
 type Authorization = { allowed: true; aadObjectId: string } | { allowed: false; reason: string };

@@ -60,8 +60,9 @@ export function createTeamsBot(options: CreateTeamsBotOptions): TeamsBot {
   const onFindingChanged = (findingId: string): void => {
     const tasks = [runFollowUp(findingId, 'Updating the Teams cards', () => notifier.refresh(findingId))];
     const { onTriageChanged } = options;
-    if (onTriageChanged)
+    if (onTriageChanged) {
       tasks.push(runFollowUp(findingId, 'Notifying the other platforms', () => onTriageChanged(findingId)));
+    }
     const done = Promise.all(tasks).then(() => undefined);
     followUps.add(done);
     void done.finally(() => followUps.delete(done));

@@ -47,9 +47,8 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
   /** Posts every stored finding not yet posted to each active conversation, oldest deletion first. */
   postPending(): Promise<void> {
     const run = this.#postQueue.then(() => this.#postPendingOnce());
-    this.#postQueue = run.catch((error: unknown) => {
-      this.#logger.error({ err: error }, 'Posting pending findings to Teams failed');
-    });
+    // The caller gets the error from `run`; the queue only has to go on with the next run.
+    this.#postQueue = run.catch(() => undefined);
     return run;
   }
 
@@ -89,8 +88,9 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
     );
     logger.info({ activityId }, 'Posted a finding to Teams');
     // A triage change made while the card was on its way is not on it yet.
-    if (current && current.updatedAt !== stored.updatedAt)
+    if (current && current.updatedAt !== stored.updatedAt) {
       await this.#updateOne(conversation, activityId, current);
+    }
     return null;
   }
 
