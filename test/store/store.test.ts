@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
@@ -109,6 +110,25 @@ describe('update', () => {
     }
   });
 
+  it('settles only after its change is on disk', async () => {
+    const store = await open();
+
+    const onDiskAtSettle = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        store
+          .update((data) => {
+            data.poll.seenEventIds[`event-${index}`] = index;
+          })
+          .then(() => {
+            const onDisk = JSON.parse(readFileSync(path, 'utf8')) as { poll: { seenEventIds: object } };
+            return `event-${index}` in onDisk.poll.seenEventIds;
+          }),
+      ),
+    );
+
+    expect(onDiskAtSettle).toEqual(Array.from({ length: 10 }, () => true));
+  });
+
   it('changes the state once when two people click at once', async () => {
     const store = await open();
     await store.update((data) => addFindings(data, [makeFinding(1)], NOW));
@@ -181,7 +201,7 @@ describe('update', () => {
     await store.close();
 
     await expect(pending).resolves.toHaveLength(1);
-    expect(await readdir(dirOf(path))).toEqual(['keyhunt.json', 'keyhunt.json.bak']);
+    expect((await readdir(dirOf(path))).sort()).toEqual(['keyhunt.json', 'keyhunt.json.bak']);
   });
 });
 
