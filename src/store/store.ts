@@ -74,7 +74,7 @@ export class FileStore implements Store {
   readonly #lock: StoreLock;
   readonly #logger: Logger;
   readonly #now: () => Date;
-  #queue: QueuedUpdate[] = [];
+  readonly #queue: QueuedUpdate[] = [];
   #draining: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
 
