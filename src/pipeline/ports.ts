@@ -72,6 +72,8 @@ export interface PollHealth {
   throttles: number;
   /** Windows that could not be read fully; each stays covered because the cursor did not move. */
   incompletePolls: number;
+  /** Time of the first poll attempt. Until a key event is seen, the quiet-Region warning counts from it. */
+  firstAttemptAt?: string | null;
 }
 
 export interface PollState {

@@ -1,0 +1,77 @@
+/**
+ * Log lines of a poll run, kept apart from the orchestration so runPoll reads as its steps.
+ */
+import type { Logger } from 'pino';
+import { toIsoTime } from '../detect/index.js';
+import type { StoredFinding } from './ports.js';
+import type { RejectedEvent } from './poll-records.js';
+import type { PollWindow } from './poll-window.js';
+import type { PollReport } from './poll.js';
+
+export function logWindow(logger: Logger, window: PollWindow, cursor: string | null): void {
+  const fields = { from: toIsoTime(window.fromMs), to: toIsoTime(window.toMs), cursor };
+  if (window.catchingUp) logger.info(fields, 'Catching up on CloudTrail events since the stored cursor');
+  if (window.clamped) {
+    logger.warn(
+      { ...fields, requestedFrom: toIsoTime(window.requestedFromMs) },
+      'The cursor is older than the 90 days of CloudTrail event history; events before the window start cannot be read',
+    );
+  }
+  logger.debug(fields, 'Poll started');
+}
+
+export function logRejected(logger: Logger, rejected: readonly RejectedEvent[]): void {
+  if (rejected.length === 0) return;
+  const byReason: Record<string, number> = {};
+  for (const event of rejected) byReason[event.reason] = (byReason[event.reason] ?? 0) + 1;
+  logger.warn(
+    { count: rejected.length, byReason, examples: rejected.slice(0, 5) },
+    'Skipped events whose CloudTrail record could not be read as a key event',
+  );
+}
+
+export function logCommit(
+  logger: Logger,
+  commit: { added: readonly StoredFinding[]; quiet: { due: boolean; quietSinceMs: number | null } },
+  region: string,
+): void {
+  for (const stored of commit.added) {
+    const { finding } = stored;
+    logger
+      .child({ findingId: finding.id })
+      .info(
+        { accessKeyId: finding.accessKeyId, userName: finding.userName, severity: finding.severity },
+        'Stored a new finding',
+      );
+  }
+  if (commit.quiet.due) {
+    const since = commit.quiet.quietSinceMs === null ? null : toIsoTime(commit.quiet.quietSinceMs);
+    logger.warn(
+      { region, since },
+      `No CreateAccessKey or DeleteAccessKey event has been seen in ${region} since ${since}. IAM records these ` +
+        'events in us-east-1 only (commercial partition), so check KEYHUNT_CLOUDTRAIL_REGION and that the ' +
+        'credentials belong to the intended account.',
+    );
+  }
+}
+
+export function logReport(logger: Logger, report: PollReport): void {
+  const fields = {
+    outcome: report.outcome,
+    window: report.window,
+    pages: report.pages,
+    events: report.events,
+    newKeyEvents: report.newKeyEvents,
+    findings: report.findings.length,
+    throttles: report.throttles,
+    durationMs: report.durationMs,
+  };
+  if (report.outcome === 'complete') {
+    logger.info(fields, 'Poll finished');
+  } else {
+    logger.warn(
+      { ...fields, code: report.failure?.code, error: report.failure?.message },
+      'Poll incomplete; the cursor stays and the next poll reads the window again',
+    );
+  }
+}
