@@ -99,26 +99,42 @@ export function planTriage(
   return { kind: 'apply', to };
 }
 
-/** Applies a triage action through the store's serialized writer and returns what happened. */
+/** Returns the outcome of a request that needs no write (not found, unchanged or invalid), or null. */
+function outcomeWithoutChange(
+  stored: StoredFinding | undefined,
+  request: TriageRequest,
+): TriageOutcome | null {
+  if (!stored) return { kind: 'not-found', message: `No finding with id ${request.findingId} is stored.` };
+  const plan = planTriage(stored, request);
+  if (plan.kind === 'apply') return null;
+  return { ...plan, stored: structuredClone(stored) };
+}
+
+/**
+ * Applies a triage action through the store's serialized writer and returns what happened. A request that
+ * changes nothing, such as a double click, is answered from a read and costs no write.
+ */
 export async function applyTriage(store: Store, request: TriageRequest): Promise<TriageOutcome> {
+  const early = outcomeWithoutChange(store.read().findings[request.findingId], request);
+  if (early) return early;
+
+  // The state may change between the read and the update, so the plan is made again inside it.
   return store.update((data): TriageOutcome => {
     const stored = data.findings[request.findingId];
-    if (!stored) {
-      return { kind: 'not-found', message: `No finding with id ${request.findingId} is stored.` };
-    }
+    const late = outcomeWithoutChange(stored, request);
+    if (late || !stored)
+      return late ?? { kind: 'not-found', message: `No finding with id ${request.findingId} is stored.` };
 
-    const plan = planTriage(stored, request);
-    if (plan.kind !== 'apply') return { ...plan, stored: structuredClone(stored) };
-
+    const to = targetState(request.action);
     const entry: TriageHistoryEntry = {
       action: request.action,
       from: stored.state,
-      to: plan.to,
+      to,
       resolution: request.action === 'resolve' ? (request.resolution ?? null) : null,
       actor: request.actor,
       at: request.now.toISOString(),
     };
-    stored.state = plan.to;
+    stored.state = to;
     stored.resolution = entry.resolution;
     stored.updatedAt = entry.at;
     stored.history.push(entry);
