@@ -122,8 +122,8 @@ export async function applyTriage(store: Store, request: TriageRequest): Promise
   return store.update((data): TriageOutcome => {
     const stored = data.findings[request.findingId];
     const late = outcomeWithoutChange(stored, request);
-    if (late || !stored)
-      return late ?? { kind: 'not-found', message: `No finding with id ${request.findingId} is stored.` };
+    if (late) return late;
+    if (!stored) return notFound(request.findingId);
 
     const to = targetState(request.action);
     const entry: TriageHistoryEntry = {
