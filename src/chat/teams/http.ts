@@ -12,41 +12,67 @@ export const MESSAGES_PATH = '/api/messages';
 /** Largest request body accepted. Teams activities are far smaller; the limit stops memory exhaustion. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Rejected requests are logged at most once per this interval, with the number left out, so a flood cannot fill the log. */
+export const REJECTION_LOG_INTERVAL_MS = 60_000;
+
 /** Creates the route that hands Bot Framework activities to the adapter and the bot's turn logic. */
 export function createMessagesRoute(options: {
   adapter: CloudAdapter;
   logic: (context: TurnContext) => Promise<void>;
   logger: Logger;
+  clock: () => Date;
   /** When true, a request without an Authorization header is rejected here with 401 and logged. */
   requireAuthorizationHeader: boolean;
 }): HttpRoute {
-  const { adapter, logic, logger, requireAuthorizationHeader } = options;
+  const { adapter, logic, logger, clock, requireAuthorizationHeader } = options;
+  const logRejection = createRejectionLog(logger, clock);
   return {
     method: 'POST',
     path: MESSAGES_PATH,
     handler: async (req, res) => {
       // botbuilder reports a failed token check with console.error, so a missing header is rejected here instead.
       if (requireAuthorizationHeader && !req.headers.authorization) {
-        logger.warn(
-          { remoteAddress: req.socket.remoteAddress },
-          'Rejected a Teams request without an Authorization header',
-        );
+        logRejection(401, req, 'Rejected a Teams request without an Authorization header');
         sendText(res, 401, 'Authorization header required\n');
         return;
       }
       const body = await readJsonBody(req);
       if (body.kind === 'too-large') {
+        logRejection(413, req, `Rejected a Teams request with a body over ${MAX_BODY_BYTES} bytes`);
         sendText(res, 413, `Request body larger than ${MAX_BODY_BYTES} bytes\n`);
         return;
       }
       if (body.kind === 'invalid') {
-        logger.warn({ reason: body.reason }, 'Rejected a Teams request with an invalid JSON body');
+        logRejection(
+          400,
+          req,
+          `Rejected a Teams request with an invalid JSON body: ${body.reason.slice(0, 200)}`,
+        );
         sendText(res, 400, 'Request body is not a JSON object\n');
         return;
       }
       const request: Request = { body: body.value, headers: req.headers, method: req.method };
       await adapter.process(request, wrapResponse(res), logic);
     },
+  };
+}
+
+/** Returns a logger of rejected requests that writes one line per status per interval, counting the rest. */
+function createRejectionLog(
+  logger: Logger,
+  clock: () => Date,
+): (status: number, req: IncomingMessage, message: string) => void {
+  const last = new Map<number, { atMs: number; omitted: number }>();
+  return (status, req, message) => {
+    const nowMs = clock().getTime();
+    const previous = last.get(status);
+    if (previous && nowMs - previous.atMs < REJECTION_LOG_INTERVAL_MS) {
+      previous.omitted += 1;
+      return;
+    }
+    const omitted = previous?.omitted ?? 0;
+    logger.warn({ status, remoteAddress: req.socket.remoteAddress, omittedSinceLastLine: omitted }, message);
+    last.set(status, { atMs: nowMs, omitted: 0 });
   };
 }
 

@@ -100,6 +100,7 @@ export function createTeamsBot(options: CreateTeamsBotOptions): TeamsBot {
     adapter,
     logic: (context) => bot.run(context),
     logger,
+    clock: options.clock,
     requireAuthorizationHeader: authentication === 'bot-framework',
   });
 

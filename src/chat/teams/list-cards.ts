@@ -5,7 +5,7 @@
 import type { Severity } from '../../detect/types.js';
 import { formatDuration } from '../../duration.js';
 import type { StoredFinding, TriageState } from '../../pipeline/ports.js';
-import type { PollHealthReport } from '../../pipeline/query.js';
+import { STATE_ORDER, type PollHealthReport } from '../../pipeline/query.js';
 import type { DailySummary } from '../../pipeline/summary.js';
 import { STATE_LABELS } from '../../pipeline/triage.js';
 import {
@@ -24,7 +24,6 @@ import { SEVERITY_LABELS, cleanValue, describeTriageActor, formatUtc, keyOwnerLa
 export const MAX_LISTED_FINDINGS = 15;
 
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
-const STATE_ORDER: readonly TriageState[] = ['open', 'escalated', 'acknowledged', 'resolved'];
 
 /** Describes a finding in one line for lists: id, severity, owner, key, deletion time and state. */
 export function describeFindingBrief(stored: StoredFinding): string {

@@ -131,7 +131,8 @@ async function post(
     body: JSON.stringify(activity),
   });
   const text = await response.text();
-  return { status: response.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
+  const isJson = response.headers.get('content-type')?.startsWith('application/json') ?? false;
+  return { status: response.status, body: isJson ? (JSON.parse(text) as unknown) : text };
 }
 
 async function storeFinding(harness: Harness, id = 'kh-3f9a2c71d0'): Promise<void> {
@@ -398,7 +399,19 @@ test('request without a body object is rejected', async () => {
   expect(response.status).toBe(400);
 });
 
+test('oversized request is rejected', async () => {
+  const harness = await start();
+  const activity = { ...botAdded({ serviceUrl: fake.url }), text: 'x'.repeat(1024 * 1024) };
+
+  const response = await post(harness, activity);
+
+  expect(response.status).toBe(413);
+  expect(response.body).toBe('Request body larger than 1048576 bytes\n');
+  expect(harness.store.read().teams.conversations).toEqual({});
+});
+
 test('authentication on rejects a request without a token', async () => {
+  const logs = captureLogs();
   const store = await openStore({ path: join(folder, 'auth.json'), logger: silentLogger(), now: clock });
   const bot = createTeamsBot({
     config: {
@@ -407,21 +420,26 @@ test('authentication on rejects a request without a token', async () => {
       appPassword: 'not-a-real-secret',
     },
     store,
-    logger: silentLogger(),
+    logger: logs.logger,
     clock,
   });
   const server = createHttpServer(bot.routes, silentLogger());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
+  const postUnauthenticated = () =>
+    fetch(url, { method: 'POST', body: JSON.stringify(botAdded({ serviceUrl: fake.url })) });
   try {
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
-    const response = await fetch(url, {
-      method: 'POST',
-      body: JSON.stringify(botAdded({ serviceUrl: fake.url })),
-    });
+    const statuses = [];
+    for (let attempt = 0; attempt < 3; attempt++) statuses.push((await postUnauthenticated()).status);
+    nowMs += 61_000;
+    statuses.push((await postUnauthenticated()).status);
 
-    expect(response.status).toBe(401);
+    expect(statuses).toEqual([401, 401, 401, 401]);
     expect(store.read().teams.conversations).toEqual({});
     expect(fake.requests).toEqual([]);
+    const rejections = logs.lines().filter((line) => line['status'] === 401);
+    expect(rejections.map((line) => line['omittedSinceLastLine'])).toEqual([0, 2]);
+    expect(logs.text()).not.toContain('not-a-real-secret');
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await store.close();
