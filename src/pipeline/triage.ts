@@ -99,12 +99,16 @@ export function planTriage(
   return { kind: 'apply', to };
 }
 
+function notFound(findingId: string): TriageOutcome {
+  return { kind: 'not-found', message: `No finding with id ${findingId} is stored.` };
+}
+
 /** Returns the outcome of a request that needs no write (not found, unchanged or invalid), or null. */
 function outcomeWithoutChange(
   stored: StoredFinding | undefined,
   request: TriageRequest,
 ): TriageOutcome | null {
-  if (!stored) return { kind: 'not-found', message: `No finding with id ${request.findingId} is stored.` };
+  if (!stored) return notFound(request.findingId);
   const plan = planTriage(stored, request);
   if (plan.kind === 'apply') return null;
   return { ...plan, stored: structuredClone(stored) };
