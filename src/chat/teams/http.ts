@@ -9,10 +9,13 @@ import type { Logger } from 'pino';
 import type { HttpRoute } from '../../server.js';
 
 export const MESSAGES_PATH = '/api/messages';
-/** Largest request body accepted. Teams activities are far smaller; the limit stops memory exhaustion. */
+/** Maximum request body size in bytes. Teams activities are far smaller, so the limit only stops memory exhaustion. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Rejected requests are logged at most once per this interval, with the number left out, so a flood cannot fill the log. */
+/**
+ * Rejected requests of one HTTP status are logged at most once per interval, with the number left out, so a
+ * flood of them cannot fill the log.
+ */
 export const REJECTION_LOG_INTERVAL_MS = 60_000;
 
 /** Creates the route that hands Bot Framework activities to the adapter and the bot's turn logic. */

@@ -196,7 +196,7 @@ test('second postPending does not post again', async () => {
   expect(fake.sentTo(CHANNEL_ID)).toHaveLength(1);
 });
 
-test('acknowledge updates the store and returns the refreshed card', async () => {
+test('acknowledge updates store and returns card', async () => {
   const harness = await start();
   await post(harness, botAdded({ serviceUrl: fake.url }));
   await storeFinding(harness);
@@ -261,7 +261,7 @@ test('unauthorized user changes nothing', async () => {
   expect(harness.triageChanges).toEqual([]);
 });
 
-test('403 conversation is marked inactive and others still get the finding', async () => {
+test('403 conversation goes inactive, others still get it', async () => {
   const harness = await start();
   await post(harness, botAdded({ serviceUrl: fake.url }));
   await post(
