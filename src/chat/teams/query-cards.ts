@@ -19,7 +19,7 @@ import { buildFindingCard } from './cards.js';
 import { buildHealthSection, describeFindingBrief, formatStateCounts, listLines } from './list-cards.js';
 
 /**
- * Teams has no replies that only the asker sees in a channel, so the Slack `share` modifier is accepted and
+ * A bot in a Teams channel cannot reply to one person only, so the Slack `share` modifier is accepted and
  * ignored, and help leaves it out.
  */
 const SHARE_USAGE = `... ${SHARE_MODIFIER}`;
