@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flushLogger } from './commands/context.js';
 import type { CommandContext } from './commands/context.js';
 import { registerScanCommand } from './commands/scan.js';
+import { registerServeCommand } from './commands/serve.js';
 import { createLogger } from './log.js';
 import type { Logger } from './log.js';
 
@@ -31,6 +32,7 @@ export function createProgram(context: CommandContext): Command {
     .exitOverride();
 
   registerScanCommand(program, context);
+  registerServeCommand(program, context);
   return program;
 }
 

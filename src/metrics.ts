@@ -15,8 +15,8 @@ export type ChatPlatform = 'slack' | 'teams';
 export interface Metrics {
   /** One poll run ended; `incomplete` means part of the window could not be read and the cursor stayed. */
   pollCompleted(outcome: PollOutcome, durationMs: number): void;
-  /** One LookupEvents request got a response; `throttled` when the response was ThrottlingException. */
-  lookupCall(throttled: boolean): void;
+  /** LookupEvents requests that got a response (`count`, 1 by default); `throttled` for ThrottlingException. */
+  lookupCall(throttled: boolean, count?: number): void;
   /** CloudTrail events read by a poll, before filtering and deduplication. */
   eventsRead(count: number): void;
   /** New findings stored by a poll. */
@@ -157,9 +157,10 @@ export class PrometheusMetrics implements Metrics {
     this.#pollDuration.observe({ outcome }, Math.max(0, durationMs) / 1000);
   }
 
-  lookupCall(throttled: boolean): void {
-    this.#lookupCalls.inc();
-    if (throttled) this.#lookupThrottles.inc();
+  lookupCall(throttled: boolean, count = 1): void {
+    if (count <= 0) return;
+    this.#lookupCalls.inc(count);
+    if (throttled) this.#lookupThrottles.inc(count);
   }
 
   eventsRead(count: number): void {

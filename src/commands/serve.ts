@@ -97,7 +97,10 @@ export async function runServe(
   const failed = await stopOnSignal(service.stop, logger, serveProcess);
   // Timers of an abandoned poll (such as a retry backoff) may keep Node running after a clean stop.
   setTimeout(() => serveProcess.exit(failed ? EXIT_FAILURE : EXIT_OK), EXIT_AFTER_STOP_MS).unref();
-  if (failed) throw new CliError('the shutdown failed; see the log above', { exitCode: EXIT_FAILURE });
+  if (failed)
+    throw new CliError('SHUTDOWN_FAILED', 'the shutdown failed; see the log above', {
+      exitCode: EXIT_FAILURE,
+    });
 }
 
 /**

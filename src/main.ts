@@ -1,0 +1,223 @@
+/**
+ * The composition root of `keyhunt serve`: builds the store, the CloudTrail client and source, Slack and
+ * Teams, the poll and daily summary jobs, the metrics and the one HTTP server, and stops them in order.
+ */
+import { statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { Logger } from 'pino';
+import { configWarnings, describeConfig, type Config } from './config.js';
+import { createHealthRoutes, pollMaxAgeMs, pollRecencyCheck, storeOpenCheck } from './health.js';
+import { PrometheusMetrics } from './metrics.js';
+import type { KeyEventSource } from './pipeline/ports.js';
+import {
+  createDailySummaryJob,
+  scheduleWithNodeCron,
+  type DailySummaryJob,
+  type ScheduleJob,
+} from './pipeline/summary.js';
+import { createHttpServer } from './server.js';
+import { createChatPlatforms, type ChatPlatforms } from './serve/chat.js';
+import { DryRunNotifier } from './serve/dry-run.js';
+import { closeServer, gatedStore, listen, settlesWithin, ShutdownGate } from './serve/lifecycle.js';
+import { createPollJob, type PollJob } from './serve/poll-job.js';
+import { LookupEventsSource } from './sources/lookup-events.js';
+import { createLookupRateLimiter } from './sources/rate-limiter.js';
+import { countByState, openStore, type FileStore } from './store/index.js';
+
+/** How long shutdown waits for a running poll to finish before abandoning it. */
+export const POLL_GRACE_MS = 5_000;
+/** How long shutdown waits for queued chat posts and open HTTP requests. */
+export const DRAIN_GRACE_MS = 3_000;
+
+export interface ServiceOptions {
+  config: Config;
+  logger: Logger;
+  /** Output stream for the findings of --dry-run, one JSON line each. */
+  stdout: NodeJS.WritableStream;
+  clock: () => Date;
+  dryRun: boolean;
+  /** Interface the HTTP server binds; every interface by default, as a container needs. */
+  host?: string;
+  /** CloudTrail source; the LookupEvents source over the real SDK client by default. */
+  source?: KeyEventSource;
+  scheduleJob?: ScheduleJob;
+  pollGraceMs?: number;
+  drainGraceMs?: number;
+}
+
+export interface RunningService {
+  /** The bound HTTP port, which differs from the configured one when PORT is 0. */
+  port: number;
+  metrics: PrometheusMetrics;
+  /** Runs one poll now, unless one is running; resolves when it ended. */
+  pollNow(): Promise<void>;
+  /** Stops everything in order; safe to call more than once. */
+  stop(reason: string): Promise<void>;
+}
+
+/** Starts the service. On failure, whatever was already started is stopped before the error is rethrown. */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config, clock } = options;
+  const logger = options.logger;
+  const startedAt = clock();
+  const metrics = new PrometheusMetrics({ processMetrics: true, now: clock });
+  const store = await openStore({ path: config.dbPath, logger, retentionMs: config.retentionMs, now: clock });
+  metrics.observeStore(() => snapshotStore(store));
+
+  const gate = new ShutdownGate();
+  const cloudTrail = options.source
+    ? null
+    : new CloudTrailClient({ region: config.cloudTrailRegion, maxAttempts: 1 });
+  let chat: ChatPlatforms | null = null;
+  let server: Server | null = null;
+  let pollJob: PollJob | null = null;
+  let summaryJob: DailySummaryJob | null = null;
+
+  const stop = createStopper(options, logger, async (pollGraceMs, drainGraceMs) => {
+    const pollEnded = pollJob ? pollJob.stop() : Promise.resolve();
+    const serverClosed = server ? closeServer(server, drainGraceMs) : Promise.resolve();
+    await summaryJob?.stop();
+    if (!(await settlesWithin(pollEnded, pollGraceMs))) {
+      logger.warn(
+        'The running poll did not finish in time; it is abandoned and its window is read again at the next start',
+      );
+    }
+    // From here on the poller's store updates are rejected, so an abandoned poll cannot move the cursor.
+    gate.close();
+    if (chat && !(await settlesWithin(chat.stop(), drainGraceMs))) {
+      logger.warn(
+        'Queued chat posts did not finish in time; unposted findings are posted after the next start',
+      );
+    }
+    await serverClosed;
+    await store.close();
+    cloudTrail?.destroy();
+  });
+
+  try {
+    const source =
+      options.source ??
+      new LookupEventsSource({
+        client: cloudTrail!,
+        rateLimiter: createLookupRateLimiter(config.maxRequestsPerSecond),
+        logger,
+      });
+    const isRunning = () => !gate.closed && !stop.started;
+    chat = options.dryRun ? null : createChatPlatforms({ config, store, logger, clock, metrics, isRunning });
+    const printer = options.dryRun
+      ? new DryRunNotifier({ store, stdout: options.stdout, logger, suppress: config.rules.suppress, clock })
+      : null;
+
+    const scheduleJob = options.scheduleJob ?? scheduleWithNodeCron;
+    pollJob = createPollJob({
+      config,
+      store: gatedStore(store, gate),
+      source,
+      notifiers: chat?.notifiers ?? [],
+      afterPoll: async () => printer?.postPending(),
+      metrics,
+      logger,
+      clock,
+      scheduleJob,
+    });
+    const maxAgeMs = pollMaxAgeMs(config.pollCron, config.timezone);
+    summaryJob = createDailySummaryJob({
+      store,
+      senders: chat?.summarySenders ?? [],
+      cron: config.summaryCron,
+      timezone: config.timezone,
+      clock,
+      logger,
+      scheduleJob,
+      pollStaleAfterMs: maxAgeMs,
+    });
+
+    const checks = [
+      storeOpenCheck(() => !stop.started),
+      pollRecencyCheck({ readHealth: () => store.read().poll.health, startedAt, maxAgeMs, now: clock }),
+      ...(chat?.checks ?? []),
+    ];
+    const routes = [...(chat?.routes ?? []), ...createHealthRoutes(checks), metrics.route()];
+    server = createHttpServer(routes, logger.child({ component: 'http' }));
+
+    await chat?.start();
+    const port = await listen(server, config.port, options.host);
+    await printer?.postPending();
+    pollJob.start();
+    if (chat) void startSummary(summaryJob, logger);
+    logStarted(
+      logger,
+      config,
+      port,
+      options.dryRun,
+      routes.map((route) => `${route.method} ${route.path}`),
+    );
+
+    return { port, metrics, pollNow: () => pollJob!.runNow(), stop: (reason) => stop.run(reason) };
+  } catch (error) {
+    await stop.run('startup failed');
+    throw error;
+  }
+}
+
+interface Stopper {
+  readonly started: boolean;
+  run(reason: string): Promise<void>;
+}
+
+/** Wraps the shutdown steps so that they run once, with logs at the start and the end. */
+function createStopper(
+  options: ServiceOptions,
+  logger: Logger,
+  steps: (pollGraceMs: number, drainGraceMs: number) => Promise<void>,
+): Stopper {
+  let stopping: Promise<void> | null = null;
+  return {
+    get started() {
+      return stopping !== null;
+    },
+    run(reason) {
+      stopping ??= (async () => {
+        logger.info({ reason }, 'Shutting down');
+        await steps(options.pollGraceMs ?? POLL_GRACE_MS, options.drainGraceMs ?? DRAIN_GRACE_MS);
+        logger.info('Stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function startSummary(job: DailySummaryJob, logger: Logger): Promise<void> {
+  try {
+    const outcome = await job.start();
+    logger.debug({ outcome }, 'Checked whether the daily summary is due');
+  } catch (error) {
+    logger.error({ err: error }, 'Starting the daily summary job failed; summaries are not sent');
+  }
+}
+
+function snapshotStore(store: FileStore) {
+  const data = store.read();
+  return {
+    bytes: statSync(store.path, { throwIfNoEntry: false })?.size ?? 0,
+    findingsByState: countByState(data),
+    lastPollSuccessAt: data.poll.health.lastSuccessAt,
+  };
+}
+
+function logStarted(logger: Logger, config: Config, port: number, dryRun: boolean, routes: string[]): void {
+  logger.info({ config: describeConfig(config), port, dryRun, routes }, 'keyhunt serve started');
+  for (const warning of configWarnings(config)) logger.warn(warning);
+  if (dryRun) {
+    logger.info(
+      'Dry run: findings are printed on stdout, nothing is posted to chat and no daily summary is sent',
+    );
+  }
+  if (!dryRun && config.rules.suppress.length + config.rules.routing.length > 0) {
+    logger.warn(
+      { configFile: config.configFile },
+      'The suppression and routing rules of the config file are validated, but Slack and Teams posting does not apply them yet',
+    );
+  }
+}

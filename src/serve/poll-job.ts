@@ -1,0 +1,119 @@
+/**
+ * The scheduled poll of `keyhunt serve`: runs `runPoll` on KEYHUNT_POLL_CRON, one poll at a time, and turns
+ * each PollReport into metrics. A run that starts while the previous one is still going is skipped.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { errorCode } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { runPoll, type PollReport } from '../pipeline/poll.js';
+import type { FindingNotifier, KeyEventSource, Store } from '../pipeline/ports.js';
+import type { ScheduleJob } from '../pipeline/summary.js';
+
+export interface PollJobOptions {
+  config: Config;
+  /** The store the poller writes; main passes one that rejects updates once shutdown started. */
+  store: Store;
+  source: KeyEventSource;
+  notifiers: readonly FindingNotifier[];
+  /** Runs after each poll that stored its results, such as printing findings in a dry run. */
+  afterPoll: () => Promise<void>;
+  metrics: Metrics;
+  logger: Logger;
+  clock: () => Date;
+  scheduleJob: ScheduleJob;
+}
+
+export interface PollJob {
+  /** Starts the schedule and runs the first poll at once, to catch up after a restart. */
+  start(): void;
+  /** Runs a poll now unless one is running; resolves when that poll ended. */
+  runNow(): Promise<void>;
+  /** Stops the schedule; resolves when the running poll, if any, ended. */
+  stop(): Promise<void>;
+}
+
+export function createPollJob(options: PollJobOptions): PollJob {
+  const { config, logger } = options;
+  let running: Promise<void> | null = null;
+  let handle: { stop(): void | Promise<void> } | null = null;
+
+  const runNow = (): Promise<void> => {
+    if (running) {
+      logger.debug('The previous poll is still running; this run is skipped');
+      return running;
+    }
+    running = pollOnce(options).finally(() => {
+      running = null;
+    });
+    return running;
+  };
+
+  return {
+    start() {
+      handle = options.scheduleJob({
+        name: 'poll',
+        cron: config.pollCron,
+        timezone: config.timezone,
+        run: runNow,
+        logger,
+      });
+      void runNow();
+    },
+    runNow,
+    async stop() {
+      await handle?.stop();
+      handle = null;
+      await running;
+    },
+  };
+}
+
+/** Runs one poll and records its metrics. Never rejects: failures are logged and counted. */
+async function pollOnce(options: PollJobOptions): Promise<void> {
+  const { config, metrics, logger } = options;
+  const startedAt = performance.now();
+  let report: PollReport;
+  try {
+    report = await runPoll(
+      {
+        store: options.store,
+        source: options.source,
+        logger,
+        notifiers: options.notifiers,
+        options: {
+          thresholdMs: config.thresholdMs,
+          deliveryLagMs: config.deliveryLagMs,
+          region: config.cloudTrailRegion,
+        },
+      },
+      options.clock(),
+    );
+  } catch (error) {
+    if (errorCode(error) === 'SHUTTING_DOWN') {
+      logger.info('Abandoned the running poll for shutdown; the cursor did not move');
+      return;
+    }
+    metrics.pollCompleted('failed', performance.now() - startedAt);
+    logger.error(
+      { err: error },
+      'Poll failed; the cursor did not move and the next poll reads the window again',
+    );
+    return;
+  }
+
+  recordReport(metrics, report);
+  try {
+    await options.afterPoll();
+  } catch (error) {
+    logger.error({ err: error, pollId: report.pollId }, 'Handling the findings of the poll failed');
+  }
+}
+
+function recordReport(metrics: Metrics, report: PollReport): void {
+  metrics.pollCompleted(report.outcome, report.durationMs);
+  metrics.lookupCall(false, report.requests - report.throttles);
+  metrics.lookupCall(true, report.throttles);
+  metrics.eventsRead(report.events);
+  for (const stored of report.findings) metrics.findingsDetected(stored.finding.severity);
+}
