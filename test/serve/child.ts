@@ -47,7 +47,7 @@ export function runCli(
 
 /** Polls `condition` every 50 ms until it returns a value other than undefined, or throws after `timeoutMs`. */
 export async function waitFor<T>(
-  what: string,
+  description: string,
   condition: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 20_000,
 ): Promise<T> {
@@ -55,7 +55,7 @@ export async function waitFor<T>(
   for (;;) {
     const value = await condition();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
