@@ -52,29 +52,33 @@ export class Detector {
   add(record: unknown): void {
     this.recordsRead++;
     const normalized = normalizeRecord(record);
-    if (normalized.skip && !normalized.use) {
-      this.skip(normalized.skip);
+    if (normalized.time === null) {
+      if (normalized.skip) this.skip(normalized.skip);
       return;
     }
-    const eventId = normalized.keyEvent?.eventId ?? normalized.use?.eventId;
-    if (eventId === undefined) return;
-    if (this.seenEventIds.has(eventId)) {
-      this.skip('duplicate-event-id');
-      return;
-    }
-    this.seenEventIds.add(eventId);
-
-    const time = normalized.keyEvent?.time ?? normalized.use?.time ?? 0;
     const { fromMs, toMs } = this.options;
-    if ((fromMs !== undefined && time < fromMs) || (toMs !== undefined && time > toMs)) {
+    if (
+      (fromMs !== undefined && normalized.time < fromMs) ||
+      (toMs !== undefined && normalized.time > toMs)
+    ) {
       this.skip('outside-time-range');
       return;
     }
     if (normalized.skip) this.skip(normalized.skip);
-    if (normalized.keyEvent) this.keyEvents.push(normalized.keyEvent);
 
-    const use = normalized.use;
-    if (use && use.accessKeyId.startsWith(LONG_TERM_KEY_PREFIX)) {
+    const keyEvent = normalized.keyEvent;
+    const use = normalized.use?.accessKeyId.startsWith(LONG_TERM_KEY_PREFIX) ? normalized.use : null;
+    const retained = keyEvent ?? use;
+    // Only retained records are deduplicated, so the set of seen ids grows with key activity, not traffic.
+    if (!retained) return;
+    if (this.seenEventIds.has(retained.eventId)) {
+      this.skip('duplicate-event-id');
+      return;
+    }
+    this.seenEventIds.add(retained.eventId);
+
+    if (keyEvent) this.keyEvents.push(keyEvent);
+    if (use) {
       const uses = this.usesByKey.get(use.accessKeyId);
       if (uses) uses.push(use);
       else this.usesByKey.set(use.accessKeyId, [use]);

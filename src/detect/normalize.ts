@@ -11,6 +11,8 @@ export interface NormalizedRecord {
   keyEvent: KeyEvent | null;
   use: KeyUseEvent | null;
   skip: SkipReason | null;
+  /** `eventTime` in epoch ms of any record that has a valid one, also when it is neither event nor use. */
+  time: number | null;
 }
 
 const KEY_EVENT_NAMES: Record<string, KeyAction> = {
@@ -34,7 +36,7 @@ function asString(value: unknown): string | null {
 }
 
 function skipped(reason: SkipReason): NormalizedRecord {
-  return { keyEvent: null, use: null, skip: reason };
+  return { keyEvent: null, use: null, skip: reason, time: null };
 }
 
 /** Reads `eventTime` as epoch ms. Only ISO 8601 date-times are accepted, never `createDate`'s format. */
@@ -114,13 +116,13 @@ export function normalizeRecord(input: unknown): NormalizedRecord {
   const action = KEY_EVENT_NAMES[eventName];
   const eventSource = asString(record.eventSource);
   if (!action || (eventSource !== null && eventSource !== IAM_EVENT_SOURCE)) {
-    return { keyEvent: null, use, skip: null };
+    return { keyEvent: null, use, skip: null, time };
   }
 
   const actor = readActor(record, eventId);
   const errorCode = asString(record.errorCode);
   const { accessKeyId, keyOwner } = readKeyAndOwner(action, record, actor);
-  if (!accessKeyId && !errorCode) return { keyEvent: null, use, skip: 'missing-access-key-id' };
+  if (!accessKeyId && !errorCode) return { keyEvent: null, use, skip: 'missing-access-key-id', time };
 
   const keyEvent: KeyEvent = {
     action,
@@ -133,5 +135,5 @@ export function normalizeRecord(input: unknown): NormalizedRecord {
     actor,
     errorCode,
   };
-  return { keyEvent, use, skip: null };
+  return { keyEvent, use, skip: null, time };
 }

@@ -238,6 +238,6 @@ describe('normalizeRecord fields', () => {
       userIdentity: { invokedBy: 'ec2.amazonaws.com' },
       sourceIPAddress: 'AWS Internal',
     });
-    expect(normalized).toEqual({ keyEvent: null, use: null, skip: null });
+    expect(normalized).toEqual({ keyEvent: null, use: null, skip: null, time: TIME_MS });
   });
 });
