@@ -10,12 +10,8 @@ import { configWarnings, describeConfig, type Config } from './config.js';
 import { createHealthRoutes, pollMaxAgeMs, pollRecencyCheck, storeOpenCheck } from './health.js';
 import { PrometheusMetrics } from './metrics.js';
 import type { KeyEventSource } from './pipeline/ports.js';
-import {
-  createDailySummaryJob,
-  scheduleWithNodeCron,
-  type DailySummaryJob,
-  type ScheduleJob,
-} from './pipeline/summary.js';
+import { createDailySummaryJob, type DailySummaryJob } from './pipeline/summary.js';
+import { scheduleJob as scheduleCronJob, type ScheduleJobOptions } from './schedule/scheduler.js';
 import { createHttpServer } from './server.js';
 import { createChatPlatforms, type ChatPlatforms } from './serve/chat.js';
 import { DryRunNotifier } from './serve/dry-run.js';
@@ -41,7 +37,8 @@ export interface ServiceOptions {
   host?: string;
   /** CloudTrail source; the LookupEvents source over the real SDK client by default. */
   source?: KeyEventSource;
-  scheduleJob?: ScheduleJob;
+  /** Cron scheduler of the poll and summary jobs; src/schedule's scheduleJob by default. */
+  scheduleJob?: (options: ScheduleJobOptions) => { stop(): void | Promise<void> };
   pollGraceMs?: number;
   drainGraceMs?: number;
 }
@@ -77,7 +74,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const stop = createStopper(options, logger, async (pollGraceMs, drainGraceMs) => {
     const pollEnded = pollJob ? pollJob.stop() : Promise.resolve();
     const serverClosed = server ? closeServer(server, drainGraceMs) : Promise.resolve();
-    await summaryJob?.stop();
+    if (summaryJob && !(await settlesWithin(summaryJob.stop(), drainGraceMs))) {
+      logger.warn('The daily summary did not finish sending in time; it is sent again after the next start');
+    }
     if (!(await settlesWithin(pollEnded, pollGraceMs))) {
       logger.warn(
         'The running poll did not finish in time; it is abandoned and its window is read again at the next start',
@@ -109,7 +108,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ? new DryRunNotifier({ store, stdout: options.stdout, logger, suppress: config.rules.suppress, clock })
       : null;
 
-    const scheduleJob = options.scheduleJob ?? scheduleWithNodeCron;
+    const scheduleJob = options.scheduleJob ?? scheduleCronJob;
     pollJob = createPollJob({
       config,
       store: gatedStore(store, gate),

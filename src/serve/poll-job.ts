@@ -8,7 +8,7 @@ import { errorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { runPoll, type PollReport } from '../pipeline/poll.js';
 import type { FindingNotifier, KeyEventSource, Store } from '../pipeline/ports.js';
-import type { ScheduleJob } from '../pipeline/summary.js';
+import type { ScheduleJobOptions } from '../schedule/scheduler.js';
 
 export interface PollJobOptions {
   config: Config;
@@ -21,7 +21,7 @@ export interface PollJobOptions {
   metrics: Metrics;
   logger: Logger;
   clock: () => Date;
-  scheduleJob: ScheduleJob;
+  scheduleJob: (options: ScheduleJobOptions) => { stop(): void | Promise<void> };
 }
 
 export interface PollJob {
@@ -55,8 +55,10 @@ export function createPollJob(options: PollJobOptions): PollJob {
         name: 'poll',
         cron: config.pollCron,
         timezone: config.timezone,
+        setting: 'KEYHUNT_POLL_CRON',
         run: runNow,
         logger,
+        clock: options.clock,
       });
       void runNow();
     },

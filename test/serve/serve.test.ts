@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudTrailEmulator } from '../support/cloudtrail-emulator.js';
 import { createKeyRecord, deleteKeyRecord, iamUser, assumedRole } from '../support/records.js';
-import { buildOnce } from './build.js';
+import { dirname } from 'node:path';
+import { buildCli } from '../cli/build-cli.js';
 import { baseEnv, logLines, runCli, sample, waitFor, type ChildRun } from './child.js';
 
 const MINUTE = 60_000;
@@ -71,7 +72,7 @@ describe('keyhunt serve --dry-run', () => {
   let metricsText: string;
 
   beforeAll(async () => {
-    buildRoot = await buildOnce();
+    buildRoot = dirname(dirname(await buildCli()));
     emulator = await CloudTrailEmulator.start({}, records());
     folder = mkdtempSync(join(tmpdir(), 'keyhunt-serve-'));
     run = runCli(
