@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flushLogger } from './commands/context.js';
 import type { CommandContext } from './commands/context.js';
+import { registerPollCommand } from './commands/poll.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerServeCommand } from './commands/serve.js';
 import { createLogger } from './log.js';
@@ -33,6 +34,7 @@ export function createProgram(context: CommandContext): Command {
 
   registerScanCommand(program, context);
   registerServeCommand(program, context);
+  registerPollCommand(program, context);
   return program;
 }
 
