@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,7 @@ import { createKeyRecord, deleteKeyRecord, iamUser, useRecord } from '../support
 
 const T0 = Date.parse('2024-03-01T12:00:00Z');
 const LAG_MS = 20 * MINUTE_MS;
+const DATASET_DIR = path.resolve('../shared/datasets/invictus-aws-dataset');
 
 let now: number;
 let emulator: CloudTrailEmulator;
@@ -360,6 +362,25 @@ describe('runPoll', () => {
     expect(first.outcome).toBe('complete');
     expect(second.rejected).toBe(0);
     expect(second.duplicates).toBe(1);
+  });
+
+  it('finds the pairs of a real attack simulation', async () => {
+    if (!existsSync(DATASET_DIR)) {
+      console.warn(`skipped: ${DATASET_DIR} is missing, so the real delivery files cannot be served`);
+      return;
+    }
+    for (const file of readdirSync(DATASET_DIR).filter((name) => name.endsWith('.json'))) {
+      emulator.addRecordsFile(path.join(DATASET_DIR, file));
+    }
+
+    const report = await pollAt(Date.parse('2023-07-10T13:00:00Z'));
+
+    expect(report.outcome).toBe('complete');
+    expect(report.findings.map((stored) => stored.finding.accessKeyId).sort()).toEqual([
+      'AKIATFQR7NSC3ZO6PKAZ',
+      'AKIATFQR7NSCQLA2F4OD',
+    ]);
+    expect(report.findings.every((stored) => stored.finding.usage.available)).toBe(true);
   });
 
   it('warns when no key event was seen for 7 days', async () => {
