@@ -90,61 +90,73 @@ export function scheduleJob(options: ScheduleJobOptions): ScheduledJob {
   validateCron(options.cron, setting);
   if (options.timezone !== undefined)
     validateTimeZone(options.timezone, `the time zone of job ${options.name}`);
+  return new CronJob(options);
+}
 
-  const logger = options.logger.child({ job: options.name });
-  const clock = options.clock ?? (() => new Date());
-  let running: Promise<JobRunOutcome> | null = null;
-  let stopped = false;
+class CronJob implements ScheduledJob {
+  readonly name: string;
+  private readonly logger: Logger;
+  private readonly clock: () => Date;
+  private readonly task: ScheduledTask;
+  private running: Promise<JobRunOutcome> | null = null;
+  private stopped = false;
 
-  const runOnce = async (now: Date): Promise<JobRunOutcome> => {
-    const startedAt = performance.now();
-    try {
-      await options.run(now);
-      logger.debug({ durationMs: Math.round(performance.now() - startedAt) }, 'Job finished');
-      return 'completed';
-    } catch (error) {
-      logger.error({ err: error, durationMs: Math.round(performance.now() - startedAt) }, 'Job failed');
-      return 'failed';
-    }
-  };
+  constructor(private readonly options: ScheduleJobOptions) {
+    this.name = options.name;
+    this.logger = options.logger.child({ job: options.name });
+    this.clock = options.clock ?? (() => new Date());
+    this.task = cron.schedule(options.cron, () => this.trigger(), {
+      name: options.name,
+      logger: cronLogger(this.logger),
+      ...(options.timezone === undefined ? {} : { timezone: options.timezone }),
+    });
+    this.logger.info(
+      { cron: options.cron, timezone: options.timezone ?? null, nextRun: this.task.getNextRun() },
+      'Job scheduled',
+    );
+  }
 
-  const trigger = (): Promise<JobRunOutcome> => {
-    if (stopped) return Promise.resolve('stopped');
-    if (running) {
-      logger.warn('Skipped a run because the previous run is still going');
+  trigger(): Promise<JobRunOutcome> {
+    if (this.stopped) return Promise.resolve('stopped');
+    if (this.running) {
+      this.logger.warn('Skipped a run because the previous run is still going');
       return Promise.resolve('skipped');
     }
-    const run = runOnce(clock()).finally(() => {
-      running = null;
+    const run = this.runOnce(this.clock()).finally(() => {
+      this.running = null;
     });
-    running = run;
+    this.running = run;
     return run;
-  };
+  }
 
-  const task: ScheduledTask = cron.schedule(options.cron, () => trigger(), {
-    name: options.name,
-    logger: cronLogger(logger),
-    ...(options.timezone === undefined ? {} : { timezone: options.timezone }),
-  });
-  logger.info(
-    { cron: options.cron, timezone: options.timezone ?? null, nextRun: task.getNextRun() },
-    'Job scheduled',
-  );
+  isRunning(): boolean {
+    return this.running !== null;
+  }
 
-  return {
-    name: options.name,
-    trigger,
-    isRunning: () => running !== null,
-    nextRun: () => (stopped ? null : task.getNextRun()),
-    async stop(): Promise<void> {
-      if (stopped) return;
-      stopped = true;
-      await task.destroy();
-      if (running) {
-        logger.info('Waiting for the running job to finish before stopping');
-        await running;
-      }
-      logger.info('Job stopped');
-    },
-  };
+  nextRun(): Date | null {
+    return this.stopped ? null : this.task.getNextRun();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.task.destroy();
+    if (this.running) {
+      this.logger.info('Waiting for the running job to finish before stopping');
+      await this.running;
+    }
+    this.logger.info('Job stopped');
+  }
+
+  private async runOnce(now: Date): Promise<JobRunOutcome> {
+    const startedAt = performance.now();
+    try {
+      await this.options.run(now);
+      this.logger.debug({ durationMs: Math.round(performance.now() - startedAt) }, 'Job finished');
+      return 'completed';
+    } catch (error) {
+      this.logger.error({ err: error, durationMs: Math.round(performance.now() - startedAt) }, 'Job failed');
+      return 'failed';
+    }
+  }
 }
