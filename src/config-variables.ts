@@ -133,10 +133,18 @@ export class VariableReader {
     return number;
   }
 
-  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  /** Reads one of `choices`, compared without case when `ignoreCase` is set. */
+  oneOf<T extends string>(
+    name: string,
+    choices: readonly T[],
+    fallback: T,
+    options: { ignoreCase?: boolean } = {},
+  ): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    const choice = choices.find((candidate) => candidate === value);
+    const same = (candidate: string) =>
+      options.ignoreCase ? candidate.toLowerCase() === value.toLowerCase() : candidate === value;
+    const choice = choices.find(same);
     if (choice === undefined) {
       this.invalid(name, `one of ${choices.join(', ')}`);
       return fallback;

@@ -144,7 +144,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
     summaryCron: reader.cron('KEYHUNT_SUMMARY_CRON', DEFAULT_SUMMARY_CRON, false),
     timezone: reader.timeZone('KEYHUNT_TIMEZONE', 'UTC'),
     port: reader.integer('PORT', DEFAULT_PORT, { min: 0, max: 65_535 }),
-    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info', { ignoreCase: true }),
     slack: readSlackConfig(reader),
     teams: readTeamsConfig(reader),
     configFile: null,

@@ -106,6 +106,10 @@ describe('loadConfig valid values', () => {
     });
   });
 
+  test('log level ignores case', () => {
+    expect(loadConfig({ LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
+  });
+
   test('empty values count as unset', () => {
     expect(loadConfig({ PORT: '', KEYHUNT_THRESHOLD: '  ' }).port).toBe(3000);
   });
