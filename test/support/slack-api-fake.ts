@@ -3,6 +3,9 @@
  * 127.0.0.1. It records every call with its decoded arguments and returns what Slack documents for the methods
  * keyhunt uses. A test can queue a 429, an HTTP error or an `ok: false` error for the next calls of a
  * method. It also receives `response_url` posts of slash commands.
+ *
+ * Posted messages are kept per channel with their metadata, and conversations.history serves them back,
+ * newest first, filtered by `oldest`/`latest` and paged by `limit`/`cursor`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +23,31 @@ export interface ScriptedResponse {
   body?: unknown;
 }
 
+/** A message as the fake keeps it and as conversations.history returns it. */
+export interface FakeMessage {
+  type: 'message';
+  ts: string;
+  text?: string;
+  user?: string;
+  bot_id?: string;
+  thread_ts?: string;
+  metadata?: unknown;
+}
+
+export interface SlackApiFakeOptions {
+  /**
+   * The time of new messages. Their ts is this second plus a counter as the fraction, so the default (a
+   * fixed second, 1700000000) gives predictable ts values. Set it where conversations.history must find
+   * the messages inside a time window.
+   */
+  clock?: () => Date;
+}
+
 export const FAKE_BOT_USER_ID = 'UKEYHUNTBOT';
+export const FAKE_BOT_ID = 'BKEYHUNT';
 export const FAKE_TEAM_ID = 'T0KEYHUNT';
+/** Page size of conversations.history when the request sets no `limit`, as Slack documents. */
+const DEFAULT_HISTORY_LIMIT = 100;
 
 export class SlackApiFake {
   readonly calls: RecordedCall[] = [];
@@ -31,8 +57,14 @@ export class SlackApiFake {
   readonly userGroups: Record<string, string[]> = {};
   private readonly scripted = new Map<string, ScriptedResponse[]>();
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly channels = new Map<string, FakeMessage[]>();
+  private readonly clock: () => Date;
   private messageCount = 0;
   private baseUrl = '';
+
+  constructor(options: SlackApiFakeOptions = {}) {
+    this.clock = options.clock ?? (() => new Date(1_700_000_000_000));
+  }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -68,6 +100,20 @@ export class SlackApiFake {
     return this.calls.filter((call) => call.method === method);
   }
 
+  /** Returns the messages of `channel` in the order they were added, thread replies included. */
+  messagesIn(channel: string): FakeMessage[] {
+    return this.channels.get(channel) ?? [];
+  }
+
+  /** Adds a message to `channel` as if someone had posted it, and returns it. `ts` defaults to the next one. */
+  addMessage(channel: string, fields: Omit<FakeMessage, 'type' | 'ts'> & { ts?: string }): FakeMessage {
+    const message: FakeMessage = { type: 'message', ...fields, ts: fields.ts ?? this.nextTs() };
+    const messages = this.channels.get(channel) ?? [];
+    messages.push(message);
+    this.channels.set(channel, messages);
+    return message;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const path = (req.url ?? '/').split('?')[0]!;
@@ -101,15 +147,22 @@ export class SlackApiFake {
           url: 'https://keyhunt-test.slack.com/',
           team_id: FAKE_TEAM_ID,
           user_id: FAKE_BOT_USER_ID,
-          bot_id: 'BKEYHUNT',
+          bot_id: FAKE_BOT_ID,
         };
       case 'chat.postMessage': {
-        this.messageCount += 1;
-        const ts = `1700000000.${String(this.messageCount).padStart(6, '0')}`;
+        const { ts } = this.addMessage(String(args.channel), {
+          text: optionalString(args.text),
+          user: FAKE_BOT_USER_ID,
+          bot_id: FAKE_BOT_ID,
+          thread_ts: optionalString(args.thread_ts),
+          metadata: args.metadata,
+        });
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
       }
       case 'chat.update':
-        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+        return this.update(args);
+      case 'conversations.history':
+        return this.history(args);
       case 'chat.postEphemeral':
         return { ok: true, message_ts: '1700000000.999999' };
       case 'chat.getPermalink':
@@ -126,6 +179,63 @@ export class SlackApiFake {
         return { ok: false, error: 'unknown_method' };
     }
   }
+
+  private nextTs(): string {
+    this.messageCount += 1;
+    const seconds = Math.floor(this.clock().getTime() / 1000);
+    return `${seconds}.${String(this.messageCount).padStart(6, '0')}`;
+  }
+
+  /**
+   * Changes the text, and the metadata when given, of a kept message. It also succeeds for a ts it does not
+   * keep, because tests seed findings as posted without posting them.
+   */
+  private update(args: Record<string, unknown>): Record<string, unknown> {
+    const message = this.messagesIn(String(args.channel)).find((kept) => kept.ts === args.ts);
+    if (message) {
+      message.text = optionalString(args.text);
+      if (args.metadata !== undefined) message.metadata = args.metadata;
+    }
+    return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+  }
+
+  /**
+   * Top-level messages of a channel, newest first, with ts after `oldest` and before `latest` (both
+   * exclusive unless `inclusive`). Metadata is returned only with `include_all_metadata`, so a test fails
+   * when a caller leaves that argument out. The cursor is the offset of the next page.
+   */
+  private history(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(args.channel);
+    const inclusive = args.inclusive === true || args.inclusive === 'true';
+    const oldest = args.oldest === undefined ? Number.NEGATIVE_INFINITY : Number(args.oldest);
+    const latest = args.latest === undefined ? Number.POSITIVE_INFINITY : Number(args.latest);
+    const inWindow = (ts: number): boolean =>
+      inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest;
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+
+    const matching = this.messagesIn(channel)
+      .filter((message) => message.thread_ts === undefined || message.thread_ts === message.ts)
+      .filter((message) => inWindow(Number(message.ts)))
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    const limit = args.limit === undefined ? DEFAULT_HISTORY_LIMIT : Number(args.limit);
+    const offset = args.cursor === undefined ? 0 : Number(args.cursor);
+    const page = matching.slice(offset, offset + limit).map((message) => {
+      if (withMetadata) return message;
+      const { metadata: _left, ...rest } = message;
+      return rest;
+    });
+    const hasMore = offset + limit < matching.length;
+    return {
+      ok: true,
+      messages: page,
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? String(offset + limit) : '' },
+    };
+  }
+}
+
+function optionalString(value: unknown): string | undefined {
+  return value === undefined ? undefined : String(value);
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
