@@ -40,6 +40,18 @@ export interface SlackPostRef {
   historyPosted?: number;
 }
 
+/**
+ * A Slack post that started but whose ts is not recorded yet. It is written before chat.postMessage and
+ * removed when `slack` is set, so after a crash in between the notifier looks for the message before posting.
+ */
+export interface SlackPostAttempt {
+  channel: string;
+  /** ISO time just before chat.postMessage was called. */
+  startedAt: string;
+  /** How many history entries the attempted message shows, copied to `SlackPostRef.historyPosted`. */
+  historyPosted: number;
+}
+
 export interface TeamsPostRef {
   conversationId: string;
   activityId: string;
@@ -57,6 +69,8 @@ export interface StoredFinding {
   /** ISO time of the last triage change, or storedAt when none. */
   updatedAt: string;
   slack: SlackPostRef | null;
+  /** Present only while a Slack post is in progress or was interrupted; see SlackPostAttempt. */
+  slackAttempt?: SlackPostAttempt;
   /** One entry per Teams conversation the finding was sent to, keyed by conversation id. */
   teams: Record<string, TeamsPostRef>;
 }

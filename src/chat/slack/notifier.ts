@@ -5,9 +5,16 @@
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../../config.js';
 import type { FindingNotifier, Store, StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
-import { listUnpostedSlack, markSlackPosted } from '../../store/records.js';
+import { listUnpostedSlack } from '../../store/records.js';
 import { buildChangeReply, buildEscalationNotice, buildFindingMessage } from './blocks.js';
 import type { ChannelQueue } from './channel-queue.js';
+import {
+  findInterruptedPost,
+  findingMetadata,
+  recordSlackAttempt,
+  recordSlackPost,
+  type PostedRef,
+} from './post-recovery.js';
 import { callSlack, SlackApiError, type CallOptions, type WebClient } from './web-api.js';
 
 /** Slack errors caused by one message's content; posting goes on with the next finding after them. */
@@ -38,8 +45,10 @@ export class SlackNotifier implements FindingNotifier {
   }
 
   /**
-   * Posts every finding not yet in Slack, oldest deletion first, and records channel and ts after each post.
-   * A finding that cannot be posted stays unposted for the next call. Calls run one at a time.
+   * Posts every finding not yet in Slack, oldest deletion first. An attempt is stored before each post and
+   * channel and ts after it, so a finding interrupted by a crash is found in the channel history on the next
+   * call and not posted twice. A finding that cannot be posted stays unposted for the next call. Calls run
+   * one at a time.
    */
   postPending(): Promise<void> {
     const run = this.pendingRun.then(() => this.postAllUnposted());
@@ -81,19 +90,60 @@ export class SlackNotifier implements FindingNotifier {
     }
   }
 
-  /** Runs inside the channel queue: posts one finding unless it was posted meanwhile. */
+  /**
+   * Runs inside the channel queue: posts one finding unless it was posted meanwhile. A finding with an
+   * interrupted attempt is looked up in the channel history first, and a message found there is recorded
+   * without posting again.
+   */
   private async postOne(findingId: string): Promise<void> {
-    const { store, config, client } = this.options;
+    const { store } = this.options;
     const stored = store.read().findings[findingId];
     if (!stored || stored.slack) return;
 
+    const found = stored.slackAttempt
+      ? await findInterruptedPost(
+          this.options.client,
+          findingId,
+          stored.slackAttempt,
+          this.callOptions({ findingId }),
+        )
+      : null;
+    const ref = found ?? (await this.postNew(stored));
+    if (!ref) return;
+    await store.update((data) => recordSlackPost(data, findingId, ref));
+    const logFields = { findingId, channel: ref.channel, ts: ref.ts };
+    if (found)
+      this.logger.info(
+        logFields,
+        'Found the message of an interrupted Slack post; recorded it without posting again',
+      );
+    else this.logger.info(logFields, 'Posted a finding to Slack');
+
+    // A triage change between building the message and recording the post is not in the message yet.
+    const current = store.read().findings[findingId];
+    if (current && current.history.length > ref.historyPosted) await this.updateAndReply(findingId);
+  }
+
+  /**
+   * Stores the post attempt, then posts the finding with its metadata. Returns where it was posted, or null
+   * when the finding was removed or posted meanwhile. A crash after the post leaves the attempt for
+   * `findInterruptedPost` after a restart.
+   */
+  private async postNew(stored: StoredFinding): Promise<PostedRef | null> {
+    const { store, config, client, clock } = this.options;
+    const findingId = stored.finding.id;
+    const historyPosted = stored.history.length;
     const message = buildFindingMessage(stored);
+    const attempt = { channel: config.channelId, startedAt: clock().toISOString(), historyPosted };
+    if (!(await store.update((data) => recordSlackAttempt(data, findingId, attempt)))) return null;
+
     const result = await callSlack(
       'chat.postMessage',
       () =>
         client.chat.postMessage({
           channel: config.channelId,
           ...message,
+          metadata: findingMetadata(findingId),
           unfurl_links: false,
           unfurl_media: false,
         }),
@@ -106,21 +156,12 @@ export class SlackNotifier implements FindingNotifier {
         null,
         'Slack chat.postMessage returned no ts.',
       );
-
-    // NOTE: a crash between the post and this write posts the finding again on restart; Slack has no
-    // idempotency key for chat.postMessage.
-    const ref = {
+    return {
       channel: result.channel ?? config.channelId,
       ts: result.ts,
-      postedAt: this.options.clock().toISOString(),
-      historyPosted: stored.history.length,
+      postedAt: clock().toISOString(),
+      historyPosted,
     };
-    await store.update((data) => markSlackPosted(data, findingId, ref));
-    this.logger.info({ findingId, channel: ref.channel, ts: ref.ts }, 'Posted a finding to Slack');
-
-    // A triage change on Teams between building and recording the post is not in the posted message yet.
-    const current = store.read().findings[findingId];
-    if (current && current.history.length > stored.history.length) await this.updateAndReply(findingId);
   }
 
   /** Runs inside the channel queue of the finding's message. */
@@ -133,7 +174,13 @@ export class SlackNotifier implements FindingNotifier {
     const message = buildFindingMessage(stored);
     await callSlack(
       'chat.update',
-      () => client.chat.update({ channel: ref.channel, ts: ref.ts, ...message }),
+      () =>
+        client.chat.update({
+          channel: ref.channel,
+          ts: ref.ts,
+          ...message,
+          metadata: findingMetadata(findingId),
+        }),
       this.callOptions({ findingId }),
     );
 

@@ -39,16 +39,20 @@ export type SlackApiErrorCode =
 
 /** A failed Web API call, with Slack's `error` value when there is one and a message that names the fix. */
 export class SlackApiError extends Error {
+  /** The scope Slack named in the `needed` field of a `missing_scope` error; null otherwise. */
+  readonly neededScope: string | null;
+
   constructor(
     readonly code: SlackApiErrorCode,
     readonly method: string,
     /** Slack's `error` value, such as `channel_not_found`; null for HTTP and network failures. */
     readonly slackError: string | null,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; neededScope?: string },
   ) {
     super(message, options);
     this.name = 'SlackApiError';
+    this.neededScope = options?.neededScope ?? null;
   }
 
   get transient(): boolean {
@@ -80,7 +84,8 @@ export function translateSlackError(method: string, error: unknown): SlackApiErr
   if (error instanceof webApi.WebAPIPlatformError) {
     const slackError = error.data.error;
     const data = error.data as unknown as Record<string, unknown>;
-    const needed = typeof data.needed === 'string' ? ` (needed: ${data.needed})` : '';
+    const neededScope = typeof data.needed === 'string' ? data.needed : undefined;
+    const needed = neededScope ? ` (needed: ${neededScope})` : '';
     const fix =
       FIXES[slackError] ??
       (TRANSIENT_SLACK_ERRORS.has(slackError)
@@ -91,7 +96,7 @@ export function translateSlackError(method: string, error: unknown): SlackApiErr
       method,
       slackError,
       `Slack ${method} failed with ${slackError}${needed}. ${fix}`,
-      { cause: error },
+      { cause: error, neededScope },
     );
   }
   if (error instanceof webApi.WebAPIHTTPError) {

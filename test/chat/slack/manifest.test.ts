@@ -59,7 +59,13 @@ describeIfSchema('slack-app.yaml against the manifest schema', () => {
 
 describe('slack-app.yaml', () => {
   it('asks only for the bot scopes keyhunt uses', () => {
-    expect(manifest.oauth_config.scopes.bot).toEqual(['chat:write', 'commands', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual([
+      'channels:history',
+      'chat:write',
+      'commands',
+      'groups:history',
+      'usergroups:read',
+    ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 
