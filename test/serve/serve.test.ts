@@ -210,3 +210,41 @@ describe('keyhunt serve --dry-run', () => {
     }
   });
 });
+
+describe('keyhunt serve shutdown during a failing poll', () => {
+  test('SIGINT abandons the poll and exits 0', async () => {
+    const buildRoot = dirname(dirname(await buildCli()));
+    const folder = mkdtempSync(join(tmpdir(), 'keyhunt-serve-abandon-'));
+    // A port that was free a moment ago: every LookupEvents request fails with ECONNREFUSED and is retried.
+    const closed = await CloudTrailEmulator.start();
+    const endpoint = closed.endpoint;
+    await closed.close();
+    const storePath = join(folder, 'keyhunt.json');
+    const run = runCli(
+      buildRoot,
+      ['serve', '--dry-run'],
+      { ...baseEnv(), AWS_ENDPOINT_URL_CLOUDTRAIL: endpoint, KEYHUNT_DB_PATH: storePath, PORT: '0' },
+      folder,
+    );
+    try {
+      await waitFor('a retried LookupEvents request', () =>
+        logLines(run.stderr()).find((line) => line.msg === 'LookupEvents failed; retrying'),
+      );
+      const signalledAt = Date.now();
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+
+      const messages = logLines(run.stderr()).map((line) => line.msg);
+      expect(messages).toContain(
+        'The running poll did not finish in time; it is abandoned and its window is read again at the next start',
+      );
+      const data = JSON.parse(readFileSync(storePath, 'utf8')) as { poll: { cursor: string | null } };
+      expect(data.poll.cursor).toBeNull();
+      expect(existsSync(`${storePath}.lock`)).toBe(false);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
