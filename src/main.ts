@@ -53,138 +53,152 @@ export interface RunningService {
   stop(reason: string): Promise<void>;
 }
 
+/** The started parts of the service, in the order shutdown stops them. */
+interface Parts {
+  store: FileStore;
+  gate: ShutdownGate;
+  cloudTrail: CloudTrailClient | null;
+  chat: ChatPlatforms | null;
+  server: Server | null;
+  pollJob: PollJob | null;
+  summaryJob: DailySummaryJob | null;
+}
+
 /** Starts the service. On failure, whatever was already started is stopped before the error is rethrown. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const { config, clock } = options;
-  const logger = options.logger;
+  const { config, clock, logger } = options;
   const startedAt = clock();
   const metrics = new PrometheusMetrics({ processMetrics: true, now: clock });
   const store = await openStore({ path: config.dbPath, logger, retentionMs: config.retentionMs, now: clock });
   metrics.observeStore(() => snapshotStore(store));
 
-  const gate = new ShutdownGate();
-  const cloudTrail = options.source
-    ? null
-    : new CloudTrailClient({ region: config.cloudTrailRegion, maxAttempts: 1 });
-  let chat: ChatPlatforms | null = null;
-  let server: Server | null = null;
-  let pollJob: PollJob | null = null;
-  let summaryJob: DailySummaryJob | null = null;
-
-  const stop = createStopper(options, logger, async (pollGraceMs, drainGraceMs) => {
-    const pollEnded = pollJob ? pollJob.stop() : Promise.resolve();
-    const serverClosed = server ? closeServer(server, drainGraceMs) : Promise.resolve();
-    if (summaryJob && !(await settlesWithin(summaryJob.stop(), drainGraceMs))) {
-      logger.warn('The daily summary did not finish sending in time; it is sent again after the next start');
-    }
-    if (!(await settlesWithin(pollEnded, pollGraceMs))) {
-      logger.warn(
-        'The running poll did not finish in time; it is abandoned and its window is read again at the next start',
-      );
-    }
-    // From here on the poller's store updates are rejected, so an abandoned poll cannot move the cursor.
-    gate.close();
-    if (chat && !(await settlesWithin(chat.stop(), drainGraceMs))) {
-      logger.warn(
-        'Queued chat posts did not finish in time; unposted findings are posted after the next start',
-      );
-    }
-    await serverClosed;
-    await store.close();
-    cloudTrail?.destroy();
-  });
+  const parts: Parts = {
+    store,
+    gate: new ShutdownGate(),
+    cloudTrail: options.source
+      ? null
+      : new CloudTrailClient({ region: config.cloudTrailRegion, maxAttempts: 1 }),
+    chat: null,
+    server: null,
+    pollJob: null,
+    summaryJob: null,
+  };
+  let stopping: Promise<void> | null = null;
+  const stop = (reason: string): Promise<void> => (stopping ??= shutDown(parts, options, reason));
+  const isRunning = () => stopping === null;
 
   try {
-    const source =
-      options.source ??
-      new LookupEventsSource({
-        client: cloudTrail!,
-        rateLimiter: createLookupRateLimiter(config.maxRequestsPerSecond),
-        logger,
-      });
-    const isRunning = () => !gate.closed && !stop.started;
-    chat = options.dryRun ? null : createChatPlatforms({ config, store, logger, clock, metrics, isRunning });
-    const printer = options.dryRun
-      ? new DryRunNotifier({ store, stdout: options.stdout, logger, suppress: config.rules.suppress, clock })
-      : null;
-
-    const scheduleJob = options.scheduleJob ?? scheduleCronJob;
-    pollJob = createPollJob({
-      config,
-      store: gatedStore(store, gate),
-      source,
-      notifiers: chat?.notifiers ?? [],
-      afterPoll: async () => printer?.postPending(),
-      metrics,
-      logger,
-      clock,
-      scheduleJob,
-    });
+    const printer = compose(parts, options, metrics, isRunning);
     const maxAgeMs = pollMaxAgeMs(config.pollCron, config.timezone);
-    summaryJob = createDailySummaryJob({
-      store,
-      senders: chat?.summarySenders ?? [],
-      cron: config.summaryCron,
-      timezone: config.timezone,
-      clock,
-      logger,
-      scheduleJob,
-      pollStaleAfterMs: maxAgeMs,
-    });
-
     const checks = [
-      storeOpenCheck(() => !stop.started),
+      storeOpenCheck(isRunning),
       pollRecencyCheck({ readHealth: () => store.read().poll.health, startedAt, maxAgeMs, now: clock }),
-      ...(chat?.checks ?? []),
+      ...(parts.chat?.checks ?? []),
     ];
-    const routes = [...(chat?.routes ?? []), ...createHealthRoutes(checks), metrics.route()];
-    server = createHttpServer(routes, logger.child({ component: 'http' }));
+    const routes = [...(parts.chat?.routes ?? []), ...createHealthRoutes(checks), metrics.route()];
+    const server = createHttpServer(routes, logger.child({ component: 'http' }));
+    parts.server = server;
 
-    await chat?.start();
+    await parts.chat?.start();
     const port = await listen(server, config.port, options.host);
     await printer?.postPending();
+    const pollJob = parts.pollJob!;
     pollJob.start();
-    if (chat) void startSummary(summaryJob, logger);
-    logStarted(
-      logger,
-      config,
-      port,
-      options.dryRun,
-      routes.map((route) => `${route.method} ${route.path}`),
-    );
+    if (parts.chat) void startSummary(parts.summaryJob!, logger);
+    const routeNames = routes.map((route) => `${route.method} ${route.path}`);
+    logStarted(logger, config, port, options.dryRun, routeNames);
 
-    return { port, metrics, pollNow: () => pollJob!.runNow(), stop: (reason) => stop.run(reason) };
+    return { port, metrics, pollNow: () => pollJob.runNow(), stop };
   } catch (error) {
-    await stop.run('startup failed');
+    await stop('startup failed');
     throw error;
   }
 }
 
-interface Stopper {
-  readonly started: boolean;
-  run(reason: string): Promise<void>;
+/**
+ * Builds chat (or the dry-run printer), the CloudTrail source and the poll and summary jobs into `parts`.
+ * Returns the printer of a dry run, or null.
+ */
+function compose(
+  parts: Parts,
+  options: ServiceOptions,
+  metrics: PrometheusMetrics,
+  isRunning: () => boolean,
+): DryRunNotifier | null {
+  const { config, clock, logger, dryRun } = options;
+  const { store } = parts;
+  const source =
+    options.source ??
+    new LookupEventsSource({
+      client: parts.cloudTrail!,
+      rateLimiter: createLookupRateLimiter(config.maxRequestsPerSecond),
+      logger,
+    });
+  parts.chat = dryRun ? null : createChatPlatforms({ config, store, logger, clock, metrics, isRunning });
+  const printer = dryRun
+    ? new DryRunNotifier({ store, stdout: options.stdout, logger, suppress: config.rules.suppress, clock })
+    : null;
+
+  const scheduleJob = options.scheduleJob ?? scheduleCronJob;
+  parts.pollJob = createPollJob({
+    config,
+    store: gatedStore(store, parts.gate),
+    source,
+    notifiers: parts.chat?.notifiers ?? [],
+    afterPoll: async () => printer?.postPending(),
+    metrics,
+    logger,
+    clock,
+    scheduleJob,
+  });
+  parts.summaryJob = createDailySummaryJob({
+    store,
+    senders: parts.chat?.summarySenders ?? [],
+    cron: config.summaryCron,
+    timezone: config.timezone,
+    clock,
+    logger,
+    scheduleJob,
+    pollStaleAfterMs: pollMaxAgeMs(config.pollCron, config.timezone),
+  });
+  return printer;
 }
 
-/** Wraps the shutdown steps so that they run once, with logs at the start and the end. */
-function createStopper(
-  options: ServiceOptions,
-  logger: Logger,
-  steps: (pollGraceMs: number, drainGraceMs: number) => Promise<void>,
-): Stopper {
-  let stopping: Promise<void> | null = null;
-  return {
-    get started() {
-      return stopping !== null;
-    },
-    run(reason) {
-      stopping ??= (async () => {
-        logger.info({ reason }, 'Shutting down');
-        await steps(options.pollGraceMs ?? POLL_GRACE_MS, options.drainGraceMs ?? DRAIN_GRACE_MS);
-        logger.info('Stopped');
-      })();
-      return stopping;
-    },
-  };
+/**
+ * Stops the parts in order: scheduling and the HTTP server first, then the running poll within its grace
+ * period, then queued chat posts, and the store last, which releases its lock.
+ */
+async function shutDown(parts: Parts, options: ServiceOptions, reason: string): Promise<void> {
+  const { logger } = options;
+  const pollGraceMs = options.pollGraceMs ?? POLL_GRACE_MS;
+  const drainGraceMs = options.drainGraceMs ?? DRAIN_GRACE_MS;
+  logger.info({ reason }, 'Shutting down');
+
+  // The poll, the summary and the HTTP server wind down at the same time, each within its own grace period.
+  const serverClosed = parts.server ? closeServer(parts.server, drainGraceMs) : Promise.resolve();
+  const [pollEnded, summaryEnded] = await Promise.all([
+    settlesWithin(parts.pollJob ? parts.pollJob.stop() : Promise.resolve(), pollGraceMs),
+    settlesWithin(parts.summaryJob ? parts.summaryJob.stop() : Promise.resolve(), drainGraceMs),
+  ]);
+  if (!summaryEnded) {
+    logger.warn('The daily summary did not finish sending in time; it is sent again after the next start');
+  }
+  if (!pollEnded) {
+    logger.warn(
+      'The running poll did not finish in time; it is abandoned and its window is read again at the next start',
+    );
+  }
+  // From here on the poller's store updates are rejected, so an abandoned poll cannot move the cursor.
+  parts.gate.close();
+  if (parts.chat && !(await settlesWithin(parts.chat.stop(), drainGraceMs))) {
+    logger.warn(
+      'Queued chat posts did not finish in time; unposted findings are posted after the next start',
+    );
+  }
+  await serverClosed;
+  await parts.store.close();
+  parts.cloudTrail?.destroy();
+  logger.info('Stopped');
 }
 
 async function startSummary(job: DailySummaryJob, logger: Logger): Promise<void> {
