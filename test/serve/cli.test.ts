@@ -119,6 +119,7 @@ describe('logger redaction', () => {
         req: { headers: { authorization: 'Bearer jwt-value' } }, accessKeyId: 'AKIAVISIBLE000000001' }, 'test line');
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+
     const line = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
     expect(line.token).toBe('[redacted]');
     expect(line.slack).toEqual({
@@ -130,6 +131,7 @@ describe('logger redaction', () => {
     expect(line.credentials).toEqual({ secretAccessKey: '[redacted]' });
     expect(line.req).toEqual({ headers: { authorization: '[redacted]' } });
     expect(line.accessKeyId).toBe('AKIAVISIBLE000000001');
+
     for (const secret of [
       'xoxb-1-top',
       'xoxb-2-nested',
