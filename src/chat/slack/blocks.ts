@@ -17,17 +17,27 @@ import type {
 } from '../../pipeline/ports.js';
 import { RESOLUTIONS, RESOLUTION_LABELS, STATE_LABELS, availableActions } from '../../pipeline/triage.js';
 import {
+  MAX_USER_AGENT_CHARS,
+  SEVERITY_LABELS,
+  describeFindingNotes,
+  describeKeyOwner,
+  describePrincipal,
+  platformLabel,
+  severityReasonsHeading,
+  stateLabel,
+  truncate,
+  userAgentClassLabel,
+} from '../text.js';
+import { describeActivity, describeUsage } from './finding-text.js';
+import {
   MAX_FALLBACK_CHARS,
   MAX_FIELD_CHARS,
   MAX_HEADER_CHARS,
   MAX_SECTION_CHARS,
-  MAX_USER_AGENT_CHARS,
   escapeMrkdwn,
   inlineCode,
   slackDate,
-  truncate,
 } from './mrkdwn.js';
-import { describeActivity, describeUsage } from './finding-text.js';
 
 export type KnownBlock = types.KnownBlock;
 
@@ -55,25 +65,6 @@ const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
   medium: ':large_yellow_circle:',
   low: ':white_circle:',
 };
-
-const SEVERITY_LABELS: Readonly<Record<Severity, string>> = {
-  critical: 'Critical',
-  high: 'High',
-  medium: 'Medium',
-  low: 'Low',
-};
-
-const USER_AGENT_CLASS_LABELS: Readonly<Record<ActorSummary['userAgentClass'], string>> = {
-  console: 'AWS console',
-  cli: 'AWS CLI',
-  sdk: 'AWS SDK',
-  iac: 'infrastructure as code',
-  other: 'other client',
-};
-
-export function severityLabel(severity: Severity): string {
-  return SEVERITY_LABELS[severity];
-}
 
 export function severityEmoji(severity: Severity): string {
   return SEVERITY_EMOJI[severity];
@@ -111,7 +102,7 @@ function field(label: string, value: string): { type: 'mrkdwn'; text: string } {
 
 /** Returns the key owner as people should read it: the IAM user name, or a note when CloudTrail had none. */
 export function keyOwnerLabel(finding: Finding): string {
-  return finding.userName ?? 'unknown user';
+  return describeKeyOwner(finding.userName, (userName) => userName);
 }
 
 export function buildHeaderText(finding: Finding): string {
@@ -137,10 +128,9 @@ function buildFactFields(finding: Finding): Array<{ type: 'mrkdwn'; text: string
 
 /** Describes who made a call: ARN, source IP and user agent class, with the user agent shortened. */
 export function describeCaller(actor: ActorSummary): string {
-  const who = actor.arn ?? actor.principalId ?? actor.userName;
-  const parts = [who ? inlineCode(who) : 'unknown principal'];
+  const parts = [describePrincipal(actor, inlineCode)];
   if (actor.sourceIPAddress) parts.push(`from ${inlineCode(actor.sourceIPAddress)}`);
-  const agentClass = USER_AGENT_CLASS_LABELS[actor.userAgentClass];
+  const agentClass = userAgentClassLabel(actor.userAgentClass);
   parts.push(
     actor.userAgent
       ? `with ${agentClass} (${inlineCode(truncate(actor.userAgent, MAX_USER_AGENT_CHARS))})`
@@ -156,9 +146,7 @@ function buildActorsText(finding: Finding): string {
       ? `*Deleted by* the same principal, ${describeCaller(finding.deleter)}`
       : `*Deleted by* ${describeCaller(finding.deleter)}`,
   );
-  const notes: string[] = [];
-  if (finding.createdForAnotherUser) notes.push('The key was created for another user.');
-  if (finding.rootInvolved) notes.push('The root user was involved.');
+  const notes = describeFindingNotes(finding);
   if (notes.length > 0) lines.push(`_${notes.join(' ')}_`);
   return lines.join('\n');
 }
@@ -173,22 +161,19 @@ function buildMitreText(finding: Finding): string {
 
 function buildReasonsText(finding: Finding): string {
   const reasons = finding.severityReasons.map((reason) => `• ${escapeMrkdwn(reason)}`);
-  return `*Why ${SEVERITY_LABELS[finding.severity].toLowerCase()}*\n${reasons.join('\n')}`;
+  return `*${severityReasonsHeading(finding.severity)}*\n${reasons.join('\n')}`;
 }
 
 /** Names a triage actor: a Slack user as a mention, anyone else by display name with the platform. */
 export function describeActor(actor: TriageActor): string {
   if (actor.platform === 'slack') return `<@${actor.id}>`;
-  const platform = actor.platform === 'teams' ? 'Teams' : 'CLI';
-  return `${escapeMrkdwn(actor.name)} (${platform})`;
+  return `${escapeMrkdwn(actor.name)} (${platformLabel(actor.platform)})`;
 }
 
 /** Builds the line under a finding that states its triage state and, once triaged, who changed it and when. */
 export function buildStateLine(stored: StoredFinding): string {
   const last = stored.history[stored.history.length - 1];
-  const resolution =
-    stored.state === 'resolved' && stored.resolution ? ` as ${RESOLUTION_LABELS[stored.resolution]}` : '';
-  const state = `*${STATE_LABELS[stored.state]}${resolution}*`;
+  const state = `*${stateLabel(stored.state, stored.resolution)}*`;
   const change = last ? ` by ${describeActor(last.actor)} at ${slackDate(last.at)}` : '';
   return `State: ${state}${change} · Finding ${inlineCode(stored.finding.id)}`;
 }

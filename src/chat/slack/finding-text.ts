@@ -2,40 +2,13 @@
  * mrkdwn sentences about a finding's key use and activity counts, shared by the finding message and the
  * `/keyhunt show` response.
  */
-import type { ActivityCounts, Finding, KeyUsage } from '../../detect/types.js';
+import type { Finding, KeyUsage } from '../../detect/types.js';
+import { describeUsageLines, formatCounts } from '../text.js';
 import { escapeMrkdwn, inlineCode, slackDate } from './mrkdwn.js';
-
-/** How many event names and source IPs of the key's use are listed before the rest is counted. */
-export const MAX_LISTED_USES = 10;
 
 /** Describes what the key was used for during its lifetime, or states that this is unknown. */
 export function describeUsage(usage: KeyUsage): string {
-  if (!usage.available) {
-    return 'Unknown: no CloudTrail records from the key’s lifetime were read, so unused cannot be claimed.';
-  }
-  if (usage.count === 0) return 'Not used during its lifetime.';
-
-  const lines = [`Used in ${usage.count} call(s).`];
-  if (usage.eventNames.length > 0) lines.push(`Calls: ${listValues(usage.eventNames)}`);
-  if (usage.sourceIPAddresses.length > 0) lines.push(`From: ${listValues(usage.sourceIPAddresses)}`);
-  if (usage.firstUsedAt && usage.lastUsedAt) {
-    lines.push(`First ${slackDate(usage.firstUsedAt)}, last ${slackDate(usage.lastUsedAt)}`);
-  }
-  return lines.join('\n');
-}
-
-function listValues(values: readonly string[]): string {
-  const shown = values.slice(0, MAX_LISTED_USES).map(inlineCode).join(', ');
-  const rest = values.length - MAX_LISTED_USES;
-  return rest > 0 ? `${shown} and ${rest} more` : shown;
-}
-
-/** Formats activity counts as one line, such as "3 keys created, 3 deleted, 1 failed create, 0 failed deletes". */
-export function formatCounts(counts: ActivityCounts): string {
-  return (
-    `${counts.keysCreated} key(s) created, ${counts.keysDeleted} deleted, ` +
-    `${counts.failedCreates} failed create(s), ${counts.failedDeletes} failed delete(s)`
-  );
+  return describeUsageLines(usage, { value: inlineCode, time: slackDate }).join('\n');
 }
 
 /** Describes the key owner's activity, and the creator's when the creator made a key for someone else. */

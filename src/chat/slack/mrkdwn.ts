@@ -4,8 +4,6 @@
  * mention, and `&` starts an entity.
  */
 
-/** Maximum characters of a user agent shown in a message; CloudTrail's can be about 1 KB. */
-export const MAX_USER_AGENT_CHARS = 80;
 /** Block Kit limits from the Block Kit reference: header text 150, section text 3000, a field 2000. */
 export const MAX_HEADER_CHARS = 150;
 export const MAX_SECTION_CHARS = 3000;
@@ -16,12 +14,6 @@ export const MAX_FALLBACK_CHARS = 3000;
 /** Replaces the three characters Slack treats as control characters in text: &, < and >. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Shortens text to `max` characters, ending with an ellipsis when anything was cut. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 /**

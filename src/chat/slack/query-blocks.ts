@@ -4,19 +4,18 @@
 import { formatDuration } from '../../duration.js';
 import type { StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
 import type { CommandUsage, PollHealthReport, QueryResult } from '../../pipeline/query.js';
-import { STATE_ORDER } from '../../pipeline/query.js';
 import { RESOLUTION_LABELS, STATE_LABELS } from '../../pipeline/triage.js';
+import { formatStateCounts, limitList, severityLabel, truncate } from '../text.js';
 import {
   ACTIONS_BLOCK_ID,
   buildFindingMessage,
   describeActor,
   severityEmoji,
-  severityLabel,
   type KnownBlock,
   type SlackMessage,
 } from './blocks.js';
 import { describeFindingBrief } from './finding-text.js';
-import { MAX_SECTION_CHARS, escapeMrkdwn, inlineCode, slackDate, truncate } from './mrkdwn.js';
+import { MAX_SECTION_CHARS, escapeMrkdwn, inlineCode, slackDate } from './mrkdwn.js';
 
 /** How many findings one list shows before it counts the rest, to stay well inside Block Kit's limits. */
 export const MAX_LISTED_FINDINGS = 20;
@@ -76,9 +75,9 @@ export function formatFindingLine(stored: StoredFinding, withState: boolean): st
 }
 
 function formatFindingList(findings: readonly StoredFinding[], withState: boolean): string {
-  const lines = findings.slice(0, MAX_LISTED_FINDINGS).map((stored) => formatFindingLine(stored, withState));
-  const rest = findings.length - MAX_LISTED_FINDINGS;
-  if (rest > 0) lines.push(`… and ${rest} more`);
+  const { listed, more } = limitList(findings, MAX_LISTED_FINDINGS);
+  const lines = listed.map((stored) => formatFindingLine(stored, withState));
+  if (more) lines.push(more);
   return lines.join('\n');
 }
 
@@ -131,7 +130,7 @@ export function formatPollHealth(health: PollHealthReport, now: Date): string {
 }
 
 function buildStatusResponse(result: Extract<QueryResult, { kind: 'status' }>, now: Date): SlackMessage {
-  const counts = STATE_ORDER.map((state) => `${STATE_LABELS[state]} ${result.counts[state]}`).join(' · ');
+  const counts = formatStateCounts(result.counts);
   const health = formatPollHealth(result.health, now);
   const verdict = result.health.gaps.length === 0 ? 'healthy' : 'has coverage gaps';
   return {

@@ -3,19 +3,16 @@
  * posts it to the channel through the channel's queue.
  */
 import type { Logger } from 'pino';
-import type { Severity } from '../../detect/types.js';
 import { formatDuration } from '../../duration.js';
-import { STATE_ORDER } from '../../pipeline/query.js';
 import type { DailySummary, SummarySender } from '../../pipeline/summary.js';
 import { STATE_LABELS } from '../../pipeline/triage.js';
-import { describeActor, severityLabel, type KnownBlock, type SlackMessage } from './blocks.js';
+import { describeKeyOwner, formatSeverityCounts, formatStateCounts, limitList, truncate } from '../text.js';
+import { describeActor, type KnownBlock, type SlackMessage } from './blocks.js';
 import type { ChannelQueue } from './channel-queue.js';
 import { describeFindingBrief } from './finding-text.js';
-import { MAX_SECTION_CHARS, escapeMrkdwn, inlineCode, slackDate, truncate } from './mrkdwn.js';
+import { MAX_SECTION_CHARS, escapeMrkdwn, inlineCode, slackDate } from './mrkdwn.js';
 import { formatFindingLine, formatPollHealth, MAX_LISTED_FINDINGS } from './query-blocks.js';
 import { callSlack, type CallOptions, type WebClient } from './web-api.js';
-
-const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
 function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, MAX_SECTION_CHARS) } };
@@ -40,10 +37,8 @@ export function buildSummaryMessage(summary: DailySummary, resend: boolean): Sla
     });
   }
 
-  const severities = SEVERITY_ORDER.map(
-    (severity) => `${severityLabel(severity)} ${summary.bySeverity[severity]}`,
-  ).join(' · ');
-  const states = STATE_ORDER.map((state) => `${STATE_LABELS[state]} ${summary.byState[state]}`).join(' · ');
+  const severities = formatSeverityCounts(summary.bySeverity);
+  const states = formatStateCounts(summary.byState);
   blocks.push(
     section(
       `*Last 24 hours* (${slackDate(summary.from)} to ${slackDate(summary.to)}): ${summary.total} finding(s)\n` +
@@ -65,19 +60,17 @@ export function buildSummaryMessage(summary: DailySummary, resend: boolean): Sla
 
 function formatUnacknowledged(summary: DailySummary): string {
   if (summary.unacknowledged.length === 0) return '*Still unacknowledged*\nNone.';
-  const lines = summary.unacknowledged
-    .slice(0, MAX_LISTED_FINDINGS)
-    .map(
-      ({ stored, waitingMs }) => `${formatFindingLine(stored, false)}, waiting ${formatDuration(waitingMs)}`,
-    );
-  const rest = summary.unacknowledged.length - MAX_LISTED_FINDINGS;
-  if (rest > 0) lines.push(`… and ${rest} more`);
+  const { listed, more } = limitList(summary.unacknowledged, MAX_LISTED_FINDINGS);
+  const lines = listed.map(
+    ({ stored, waitingMs }) => `${formatFindingLine(stored, false)}, waiting ${formatDuration(waitingMs)}`,
+  );
+  if (more) lines.push(more);
   return `*Still unacknowledged* (${summary.unacknowledged.length})\n${lines.join('\n')}`;
 }
 
 function formatTopUsers(summary: DailySummary): string {
   const lines = summary.topUsers.map(
-    ({ userName, count }) => `• ${userName === null ? 'unknown user' : inlineCode(userName)}: ${count}`,
+    ({ userName, count }) => `• ${describeKeyOwner(userName, inlineCode)}: ${count}`,
   );
   return `*Top key owners*\n${lines.join('\n')}`;
 }

@@ -23,12 +23,17 @@ import {
 } from './card-elements.js';
 import {
   SEVERITY_LABELS,
+  describeFindingNotes,
+  describePrincipal,
+  formatCounts,
+  severityReasonsHeading,
+} from '../text.js';
+import {
   cleanValue,
   describeCaller,
   describeState,
   describeTriageActor,
   describeUsage,
-  formatCounts,
   formatUtc,
   keyOwnerLabel,
 } from './card-text.js';
@@ -121,7 +126,7 @@ export function buildFindingCard(stored: StoredFinding, options: FindingCardOpti
   body.push(buildActivitySection(finding));
   if (finding.mitre.length > 0) body.push(buildMitreSection(finding));
   if (finding.severityReasons.length > 0) {
-    const heading = `Why ${SEVERITY_LABELS[finding.severity].toLowerCase()}`;
+    const heading = severityReasonsHeading(finding.severity);
     body.push(
       section(
         heading,
@@ -166,8 +171,7 @@ function buildKeySection(finding: Finding): CardElement {
     factLine('Deleted', formatUtc(finding.deletedAt)),
     factLine('Lifetime', formatDuration(finding.lifetimeSeconds * 1000)),
   ];
-  if (finding.createdForAnotherUser) items.push(textLine('The key was created for another user.'));
-  if (finding.rootInvolved) items.push(textLine('The root user was involved.'));
+  for (const note of describeFindingNotes(finding)) items.push(textLine(note));
   return section('Key', items);
 }
 
@@ -185,8 +189,7 @@ function buildActivitySection(finding: Finding): CardElement {
 }
 
 function principalLabel(actor: Finding['creator']): string {
-  const principal = actor.arn ?? actor.principalId ?? actor.userName;
-  return principal ? cleanValue(principal) : 'unknown principal';
+  return describePrincipal(actor, (principal) => cleanValue(principal));
 }
 
 function buildMitreSection(finding: Finding): CardElement {

@@ -2,10 +2,9 @@
  * Adaptive Cards that list findings and poller health: the daily summary and the replies to `last`, `status`
  * and `user`. Pure functions over the platform-neutral models of src/pipeline.
  */
-import type { Severity } from '../../detect/types.js';
 import { formatDuration } from '../../duration.js';
-import type { StoredFinding, TriageState } from '../../pipeline/ports.js';
-import { STATE_ORDER, type PollHealthReport } from '../../pipeline/query.js';
+import type { StoredFinding } from '../../pipeline/ports.js';
+import type { PollHealthReport } from '../../pipeline/query.js';
 import type { DailySummary } from '../../pipeline/summary.js';
 import { STATE_LABELS } from '../../pipeline/triage.js';
 import {
@@ -18,12 +17,11 @@ import {
   styledContainer,
   textLine,
 } from './card-elements.js';
-import { SEVERITY_LABELS, cleanValue, describeTriageActor, formatUtc, keyOwnerLabel } from './card-text.js';
+import { SEVERITY_LABELS, formatSeverityCounts, formatStateCounts, limitList } from '../text.js';
+import { cleanValue, describeTriageActor, formatUtc, keyOwnerLabel } from './card-text.js';
 
 /** How many findings a list shows before it counts the rest, to keep a card well under Teams' 28 KB limit. */
 export const MAX_LISTED_FINDINGS = 15;
-
-const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
 /** Describes a finding in one line for lists: id, severity, owner, key, deletion time and state. */
 export function describeFindingBrief(stored: StoredFinding): string {
@@ -36,20 +34,10 @@ export function describeFindingBrief(stored: StoredFinding): string {
 
 /** Lists up to MAX_LISTED_FINDINGS lines and counts the rest in a last line. */
 export function listLines<T>(items: readonly T[], describe: (item: T) => string): CardElement[] {
-  const lines = items.slice(0, MAX_LISTED_FINDINGS).map((item) => textLine(describe(item)));
-  const rest = items.length - MAX_LISTED_FINDINGS;
-  if (rest > 0) lines.push(textLine(`… and ${rest} more`, { isSubtle: true }));
+  const { listed, more } = limitList(items, MAX_LISTED_FINDINGS);
+  const lines = listed.map((item) => textLine(describe(item)));
+  if (more) lines.push(textLine(more, { isSubtle: true }));
   return lines;
-}
-
-/** Formats counts per severity as one line, such as "Critical 1 · High 2 · Medium 0 · Low 0". */
-export function formatSeverityCounts(counts: Record<Severity, number>): string {
-  return SEVERITY_ORDER.map((severity) => `${SEVERITY_LABELS[severity]} ${counts[severity]}`).join(' · ');
-}
-
-/** Formats counts per triage state as one line, such as "Open 1 · Escalated 0 · Acknowledged 2 · Resolved 0". */
-export function formatStateCounts(counts: Record<TriageState, number>): string {
-  return STATE_ORDER.map((state) => `${STATE_LABELS[state]} ${counts[state]}`).join(' · ');
 }
 
 /** Describes poller health: last attempt and success, lag, counters, and every coverage gap as a warning. */

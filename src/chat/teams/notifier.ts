@@ -8,7 +8,8 @@ import type { FindingNotifier, Store, StoredFinding, TeamsConversation } from '.
 import type { DailySummary, SummarySender } from '../../pipeline/summary.js';
 import { listUnpostedTeams, markTeamsPosted } from '../../store/records.js';
 import { buildFindingCard } from './cards.js';
-import { SEVERITY_LABELS, keyOwnerLabel } from './card-text.js';
+import { SEVERITY_LABELS } from '../text.js';
+import { keyOwnerLabel } from './card-text.js';
 import { deactivateConversation, listActiveConversations } from './conversations.js';
 import { type DeliveryFailure, type ProactiveChannel, classifyDeliveryError } from './delivery.js';
 import { buildSummaryCard } from './list-cards.js';

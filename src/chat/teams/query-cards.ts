@@ -16,7 +16,8 @@ import {
 } from './card-elements.js';
 import { cleanValue, formatUtc } from './card-text.js';
 import { buildFindingCard } from './cards.js';
-import { buildHealthSection, describeFindingBrief, formatStateCounts, listLines } from './list-cards.js';
+import { formatStateCounts } from '../text.js';
+import { buildHealthSection, describeFindingBrief, listLines } from './list-cards.js';
 
 /**
  * A bot in a Teams channel cannot reply to one person only, so the Slack `share` modifier is accepted and

@@ -8,7 +8,8 @@ import {
   encodeResolveValue,
   type KnownBlock,
 } from '../../../src/chat/slack/blocks.js';
-import { escapeMrkdwn, inlineCode, truncate } from '../../../src/chat/slack/mrkdwn.js';
+import { escapeMrkdwn, inlineCode } from '../../../src/chat/slack/mrkdwn.js';
+import { truncate } from '../../../src/chat/text.js';
 import type { StoredFinding, TriageHistoryEntry } from '../../../src/pipeline/ports.js';
 import { sampleFinding, storedFinding } from '../../support/slack-harness.js';
 

@@ -3,7 +3,8 @@
  * Microsoft's adaptivecards library for schema 1.5.
  */
 import type { CardElement } from '../../../src/chat/teams/card-elements.js';
-import { MAX_USER_AGENT_CHARS, cleanValue, describeState } from '../../../src/chat/teams/card-text.js';
+import { cleanValue, describeState } from '../../../src/chat/teams/card-text.js';
+import { MAX_USER_AGENT_CHARS } from '../../../src/chat/text.js';
 import {
   REFRESH_VERB,
   RESOLUTION_INPUT_ID,
