@@ -54,18 +54,18 @@ export function staticText(
   text: string,
   style: RunStyle & { spacing?: 'medium' | 'large' } = {},
 ): CardElement {
-  const element: CardElement = { type: 'TextBlock', text, wrap: true };
-  if (style.weight) element['weight'] = style.weight;
-  if (style.color) element['color'] = style.color;
-  if (style.size) element['size'] = style.size;
-  if (style.isSubtle) element['isSubtle'] = true;
+  const element = withRunStyle({ type: 'TextBlock', text, wrap: true }, style);
   if (style.spacing) element['spacing'] = style.spacing;
   return element;
 }
 
 /** Creates a TextRun, shown verbatim. */
 export function run(text: string, style: RunStyle = {}): CardElement {
-  const element: CardElement = { type: 'TextRun', text };
+  return withRunStyle({ type: 'TextRun', text }, style);
+}
+
+/** Sets the text style properties that `style` gives on a TextBlock or TextRun, and returns the element. */
+function withRunStyle(element: CardElement, style: RunStyle): CardElement {
   if (style.weight) element['weight'] = style.weight;
   if (style.color) element['color'] = style.color;
   if (style.size) element['size'] = style.size;
