@@ -19,7 +19,8 @@ import { closeServer, gatedStore, listen, settlesWithin, ShutdownGate } from './
 import { createPollJob, type PollJob } from './serve/poll-job.js';
 import { LookupEventsSource } from './sources/lookup-events.js';
 import { createLookupRateLimiter } from './sources/rate-limiter.js';
-import { countByState, openStore, type FileStore } from './store/index.js';
+import { countByState } from './pipeline/records.js';
+import { openStore, type FileStore } from './store/index.js';
 
 /** How long shutdown waits for a running poll to finish before abandoning it. */
 export const POLL_GRACE_MS = 5_000;

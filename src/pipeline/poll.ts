@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { buildFinding, toIsoTime } from '../detect/index.js';
 import { DAY_MS } from '../detect/types.js';
-import { addFindings } from '../store/records.js';
+import { addFindings } from './records.js';
 import type {
   EventRead,
   FindingNotifier,

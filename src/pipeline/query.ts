@@ -4,7 +4,7 @@
  */
 import { DAY_MS, MINUTE_MS } from '../detect/types.js';
 import { DURATION_EXAMPLE, formatDuration, parseDuration } from '../duration.js';
-import { countByState, findingsDeletedBetween, findingsForUser } from '../store/records.js';
+import { countByState, findingsDeletedBetween, findingsForUser } from './records.js';
 import type { PollState, StoreData, StoredFinding, TriageState } from './ports.js';
 
 /** Maximum period `last` accepts, which is also how far back LookupEvents keeps history. */

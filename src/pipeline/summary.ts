@@ -6,7 +6,7 @@ import { createTask, parse as parseCron, schedule, validate as isValidCron } fro
 import type { Logger } from 'pino';
 import type { Severity } from '../detect/types.js';
 import { DAY_MS } from '../detect/types.js';
-import { findingsDeletedBetween } from '../store/records.js';
+import { findingsDeletedBetween } from './records.js';
 import type {
   Store,
   StoreData,

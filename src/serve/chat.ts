@@ -13,7 +13,7 @@ import type { ChatPlatform, PrometheusMetrics } from '../metrics.js';
 import type { FindingNotifier, Store, StoreData } from '../pipeline/ports.js';
 import type { SummarySender } from '../pipeline/summary.js';
 import type { HttpRoute } from '../server.js';
-import { listUnpostedSlack, listUnpostedTeams } from '../store/records.js';
+import { listUnpostedSlack, listUnpostedTeams } from '../pipeline/records.js';
 
 export interface ChatPlatforms {
   routes: HttpRoute[];

@@ -19,7 +19,7 @@ import { LookupEventsSource } from '../../src/sources/lookup-events.js';
 import type { LookupEventsSourceOptions } from '../../src/sources/lookup-events.js';
 import { RateLimiter } from '../../src/sources/rate-limiter.js';
 import { openStore } from '../../src/store/index.js';
-import { listUnpostedSlack, markSlackPosted } from '../../src/store/records.js';
+import { listUnpostedSlack, markSlackPosted } from '../../src/pipeline/records.js';
 import { CloudTrailEmulator } from '../support/cloudtrail-emulator.js';
 import { createKeyRecord, deleteKeyRecord, iamUser, useRecord } from '../support/records.js';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DryRunNotifier } from '../../src/serve/dry-run.js';
-import { addFindings, markSlackPosted, openStore, type FileStore } from '../../src/store/index.js';
+import { addFindings, markSlackPosted } from '../../src/pipeline/records.js';
+import { openStore, type FileStore } from '../../src/store/index.js';
 import type { SuppressionRule } from '../../src/pipeline/rules.js';
 import { recordingLogger, sampleFinding } from '../support/slack-harness.js';
 

@@ -3,7 +3,7 @@ import { DAY_MS, type KeyEvent } from '../../src/detect/types.js';
 import { silentLogger } from '../../src/log.js';
 import { emptyStoreData, type StoreData, type TriageState } from '../../src/pipeline/ports.js';
 import { DEFAULT_RETENTION_MS, openStore, pruneStoreData } from '../../src/store/index.js';
-import { addFindings } from '../../src/store/records.js';
+import { addFindings } from '../../src/pipeline/records.js';
 import { makeFinding, makeTempDir } from './support.js';
 
 const NOW = new Date('2025-06-01T00:00:00.000Z');

@@ -2,7 +2,7 @@ import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emptyStoreData, type StoreData } from '../../src/pipeline/ports.js';
 import { openStore, type FileStore, type StoreError } from '../../src/store/index.js';
-import { addFindings } from '../../src/store/records.js';
+import { addFindings } from '../../src/pipeline/records.js';
 import { LEVEL_ERROR, LEVEL_WARN, makeFinding, makeTempDir, recordingLogger } from './support.js';
 
 const NOW = new Date('2025-03-10T12:00:00.000Z');

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import type { TriageActor } from '../../src/pipeline/ports.js';
 import { applyTriage } from '../../src/pipeline/triage.js';
 import { openStore, StoreError, type FileStore } from '../../src/store/index.js';
-import { addFindings, listUnpostedSlack, markSlackPosted } from '../../src/store/records.js';
+import { addFindings, listUnpostedSlack, markSlackPosted } from '../../src/pipeline/records.js';
 import { makeFinding, makeTempDir } from './support.js';
 
 const NOW = new Date('2025-03-10T12:00:00.000Z');

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../../config.js';
 import type { FindingNotifier, Store, StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
-import { listUnpostedSlack } from '../../store/records.js';
+import { listUnpostedSlack } from '../../pipeline/records.js';
 import { buildChangeReply, buildEscalationNotice, buildFindingMessage } from './blocks.js';
 import type { ChannelQueue } from './channel-queue.js';
 import {

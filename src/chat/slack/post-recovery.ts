@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { SlackPostAttempt, SlackPostRef, StoreData } from '../../pipeline/ports.js';
-import { markSlackPosted } from '../../store/records.js';
+import { markSlackPosted } from '../../pipeline/records.js';
 import { callSlack, SlackApiError, type CallOptions, type WebClient } from './web-api.js';
 
 /** The metadata `event_type` of finding messages. */

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { FindingNotifier, Store, StoredFinding, TeamsConversation } from '../../pipeline/ports.js';
 import type { DailySummary, SummarySender } from '../../pipeline/summary.js';
-import { listUnpostedTeams, markTeamsPosted } from '../../store/records.js';
+import { listUnpostedTeams, markTeamsPosted } from '../../pipeline/records.js';
 import { buildFindingCard } from './cards.js';
 import { SEVERITY_LABELS } from '../text.js';
 import { keyOwnerLabel } from './card-text.js';

@@ -19,7 +19,7 @@ import { createHttpServer } from '../../../src/server.js';
 import { buildDailySummary } from '../../../src/pipeline/summary.js';
 import { applyTriage } from '../../../src/pipeline/triage.js';
 import { openStore } from '../../../src/store/index.js';
-import { addFindings } from '../../../src/store/records.js';
+import { addFindings } from '../../../src/pipeline/records.js';
 import { type BotConnectorFake, startBotConnectorFake } from '../../support/bot-connector-fake.js';
 import { CHANNEL_ID, GROUP_CHAT_ID, botAdded, cardAction } from './activities.js';
 import { OTHER_AAD_ID, TENANT_ID, TRIAGER_AAD_ID, sampleFinding } from './fixtures.js';

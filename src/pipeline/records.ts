@@ -1,10 +1,11 @@
 /**
  * Pure helpers over StoreData for the poller, the notifiers and the chat commands. The ones that change data
  * are meant to run inside `store.update`. A finding is stored before it is posted and marked posted after, so
- * a crash between the two posts it again on restart, once.
+ * a crash before the post posts it on restart. A crash after the post but before the mark is recovered from
+ * channel history on Slack; Teams offers bots no history, so there it may post the finding a second time.
  */
 import type { Finding } from '../detect/types.js';
-import type { SlackPostRef, StoreData, StoredFinding, TeamsPostRef, TriageState } from '../pipeline/ports.js';
+import type { SlackPostRef, StoreData, StoredFinding, TeamsPostRef, TriageState } from './ports.js';
 
 /**
  * Stores each finding whose id is not stored yet as an open, unposted finding. Returns only the newly stored

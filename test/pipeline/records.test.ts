@@ -8,8 +8,8 @@ import {
   listUnpostedTeams,
   markSlackPosted,
   markTeamsPosted,
-} from '../../src/store/records.js';
-import { makeActor, makeFinding } from './support.js';
+} from '../../src/pipeline/records.js';
+import { makeActor, makeFinding } from '../store/support.js';
 
 const NOW = new Date('2025-03-10T12:00:00.000Z');
 const LATER = new Date('2025-03-11T12:00:00.000Z');
