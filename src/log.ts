@@ -7,30 +7,27 @@ import type { Logger } from 'pino';
 
 export type { Logger };
 
-/** Field paths whose values are replaced by "[redacted]" in every log line. */
-export const REDACTED_PATHS = [
+const SECRET_FIELDS = [
   'token',
-  '*.token',
   'botToken',
-  '*.botToken',
   'appToken',
-  '*.appToken',
   'signingSecret',
-  '*.signingSecret',
   'appPassword',
-  '*.appPassword',
+  'password',
   'secretAccessKey',
-  '*.secretAccessKey',
   'SecretAccessKey',
-  '*.SecretAccessKey',
   'sessionToken',
-  '*.sessionToken',
   'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  '*.headers.authorization',
-  'x-slack-signature',
+];
+
+/**
+ * Field paths whose values are replaced by "[redacted]" in every log line: each secret field at the top level
+ * and up to two objects deep, such as `config.slack.botToken` or `req.headers.authorization`. pino's
+ * wildcards match one level each, so deeper nesting is not covered.
+ */
+export const REDACTED_PATHS = [
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+  'headers["x-slack-signature"]',
   '*.headers["x-slack-signature"]',
 ];
 
@@ -52,7 +49,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
   if (pretty) {
-    return pino(base, pino.transport({ target: 'pino-pretty', options: { destination: fd, colorize: true } }));
+    return pino(
+      base,
+      pino.transport({ target: 'pino-pretty', options: { destination: fd, colorize: true } }),
+    );
   }
   return pino(base, pino.destination({ fd, sync: true }));
 }
