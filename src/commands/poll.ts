@@ -66,11 +66,7 @@ export function registerPollCommand(
   program
     .command('poll')
     .description('Poll CloudTrail LookupEvents for access keys created and then deleted within the threshold')
-    .option(
-      '--once',
-      'run one poll, print its new findings and exit (default: poll on KEYHUNT_POLL_CRON)',
-      false,
-    )
+    .option('--once', 'run one poll, print its new findings and exit (default: poll on KEYHUNT_POLL_CRON)')
     .option(
       '--dry-run',
       'poll over an in-memory copy of the store: no store write, no chat post (default: off)',
