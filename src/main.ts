@@ -136,9 +136,7 @@ function compose(
       logger,
     });
   parts.chat = dryRun ? null : createChatPlatforms({ config, store, logger, clock, metrics, isRunning });
-  const printer = dryRun
-    ? new DryRunNotifier({ store, stdout: options.stdout, logger, suppress: config.rules.suppress, clock })
-    : null;
+  const printer = dryRun ? new DryRunNotifier({ store, stdout: options.stdout }) : null;
 
   const scheduleJob = options.scheduleJob ?? scheduleCronJob;
   parts.pollJob = createPollJob({
@@ -226,12 +224,6 @@ function logStarted(logger: Logger, config: Config, port: number, dryRun: boolea
   if (dryRun) {
     logger.info(
       'Dry run: findings are printed on stdout, nothing is posted to chat and no daily summary is sent',
-    );
-  }
-  if (!dryRun && config.rules.suppress.length + config.rules.routing.length > 0) {
-    logger.warn(
-      { configFile: config.configFile },
-      'The suppression and routing rules of the config file are validated, but Slack and Teams posting does not apply them yet',
     );
   }
 }

@@ -11,7 +11,7 @@ import type {
   Severity,
   UserAgentClass,
 } from '../detect/types.js';
-import type { Platform, Resolution, TriageState } from '../pipeline/ports.js';
+import type { Platform, Resolution, StoredFinding, TriageState } from '../pipeline/ports.js';
 import { STATE_ORDER } from '../pipeline/query.js';
 import { RESOLUTION_LABELS, STATE_LABELS } from '../pipeline/triage.js';
 
@@ -42,6 +42,7 @@ const PLATFORM_LABELS: Readonly<Record<Platform, string>> = {
   slack: 'Slack',
   teams: 'Teams',
   cli: 'CLI',
+  rules: 'config file',
 };
 
 /** Shortens text to `max` characters, ending with an ellipsis when anything was cut. */
@@ -104,6 +105,12 @@ export function formatCounts(counts: ActivityCounts): string {
 /** Formats counts per severity as one line, such as "Critical 1 · High 2 · Medium 0 · Low 0". */
 export function formatSeverityCounts(counts: Readonly<Record<Severity, number>>): string {
   return SEVERITY_ORDER.map((severity) => `${SEVERITY_LABELS[severity]} ${counts[severity]}`).join(' · ');
+}
+
+/** Names a finding's triage state for lists, marking one a suppression rule resolved: "Resolved (suppressed)". */
+export function findingStateLabel(stored: StoredFinding): string {
+  const label = STATE_LABELS[stored.state];
+  return stored.suppressed ? `${label} (suppressed)` : label;
 }
 
 /** Formats counts per triage state as one line, such as "Open 1 · Escalated 0 · Acknowledged 2 · Resolved 0". */

@@ -124,6 +124,7 @@ export async function runPollCommand(
         thresholdMs: config.thresholdMs,
         deliveryLagMs: config.deliveryLagMs,
         region: config.cloudTrailRegion,
+        suppress: config.rules.suppress,
       },
     };
     if (flags.once) await pollOnce(pollDeps, flags, context);

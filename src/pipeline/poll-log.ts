@@ -37,12 +37,20 @@ export function logCommit(
 ): void {
   for (const stored of commit.added) {
     const { finding } = stored;
-    logger
-      .child({ findingId: finding.id })
-      .info(
-        { accessKeyId: finding.accessKeyId, userName: finding.userName, severity: finding.severity },
-        'Stored a new finding',
+    const fields = {
+      accessKeyId: finding.accessKeyId,
+      userName: finding.userName,
+      severity: finding.severity,
+    };
+    const findingLogger = logger.child({ findingId: finding.id });
+    if (stored.suppressed) {
+      findingLogger.info(
+        { ...fields, reason: stored.suppressed.reason },
+        'Stored a new finding as resolved (expected) by a suppression rule; it is not posted to chat',
       );
+    } else {
+      findingLogger.info(fields, 'Stored a new finding');
+    }
   }
   if (commit.quiet.due) {
     const since = commit.quiet.quietSinceMs === null ? null : toIsoTime(commit.quiet.quietSinceMs);

@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import { buildFinding, toIsoTime } from '../detect/index.js';
 import { DAY_MS } from '../detect/types.js';
 import { addFindings } from './records.js';
+import { findSuppression, type SuppressionRule } from './rules.js';
+import { suppressFinding } from './suppression.js';
 import type {
   EventRead,
   FindingNotifier,
@@ -45,6 +47,8 @@ export interface PollOptions {
   quietWarningMs?: number;
   /** Kept at least threshold + lag, so a finding's counts cover its own key's lifetime. */
   keyEventHistoryMs?: number;
+  /** Rules of the config file; a new finding that matches one is stored resolved and never posted. */
+  suppress?: readonly SuppressionRule[];
 }
 
 export interface PollDeps {
@@ -112,6 +116,7 @@ function resolveOptions(options: PollOptions): Required<PollOptions> {
     ...options,
     quietWarningMs: options.quietWarningMs ?? DEFAULT_QUIET_WARNING_MS,
     keyEventHistoryMs: Math.max(options.keyEventHistoryMs ?? DEFAULT_KEY_EVENT_HISTORY_MS, minimumHistoryMs),
+    suppress: options.suppress ?? [],
   };
 }
 
@@ -244,6 +249,10 @@ function commitPoll(data: StoreData, input: CommitInput): CommitResult {
     }),
   );
   const added = addFindings(data, findings, input.now);
+  for (const stored of added) {
+    const rule = findSuppression(input.options.suppress, stored.finding, input.now);
+    if (rule) suppressFinding(stored, rule, input.now);
+  }
 
   health.firstAttemptAt ??= nowIso;
   const newestMs = input.parsed.newestKeyEventMs;

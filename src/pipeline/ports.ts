@@ -4,7 +4,8 @@
  */
 import type { Finding, KeyEvent, KeyUseEvent } from '../detect/types.js';
 
-export type Platform = 'slack' | 'teams' | 'cli';
+/** Where a triage change came from: a chat platform, the CLI, or a rule of the config file (`rules`). */
+export type Platform = 'slack' | 'teams' | 'cli' | 'rules';
 
 export type TriageState = 'open' | 'acknowledged' | 'escalated' | 'resolved';
 export type TriageAction = 'acknowledge' | 'escalate' | 'resolve' | 'reopen';
@@ -27,6 +28,8 @@ export interface TriageHistoryEntry {
   actor: TriageActor;
   /** ISO 8601 UTC. */
   at: string;
+  /** Why a rule made the change, such as the reason of the suppression rule that resolved the finding. */
+  reason?: string;
 }
 
 export interface SlackPostRef {
@@ -52,6 +55,14 @@ export interface SlackPostAttempt {
   historyPosted: number;
 }
 
+/** The suppression rule that matched a finding when the poller stored it. */
+export interface FindingSuppression {
+  /** The rule's reason, from the config file. */
+  reason: string;
+  /** ISO time the rule was matched, which is when the finding was stored. */
+  matchedAt: string;
+}
+
 export interface TeamsPostRef {
   conversationId: string;
   activityId: string;
@@ -73,6 +84,11 @@ export interface StoredFinding {
   slackAttempt?: SlackPostAttempt;
   /** One entry per Teams conversation the finding was sent to, keyed by conversation id. */
   teams: Record<string, TeamsPostRef>;
+  /**
+   * Set when a suppression rule matched as the finding was stored. Such a finding is stored resolved as
+   * expected and is never posted to Slack or Teams.
+   */
+  suppressed?: FindingSuppression;
 }
 
 /** Health of the poller, shown by `/keyhunt status`, the daily summary and `/readyz`. */

@@ -39,6 +39,8 @@ export interface DailySummary {
   total: number;
   bySeverity: Record<Severity, number>;
   byState: Record<TriageState, number>;
+  /** Findings of the period that a suppression rule resolved; `byState` counts them as resolved. */
+  suppressed: number;
   /** Every finding still open, of any day, longest waiting first. */
   unacknowledged: UnacknowledgedFinding[];
   /** Key owners with the most findings in the period, most first; `null` is an unknown owner. */
@@ -70,9 +72,11 @@ export function buildDailySummary(data: Readonly<StoreData>, options: BuildSumma
 
   const bySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   const byState: Record<TriageState, number> = { open: 0, acknowledged: 0, escalated: 0, resolved: 0 };
+  let suppressed = 0;
   for (const stored of inPeriod) {
     bySeverity[stored.finding.severity] += 1;
     byState[stored.state] += 1;
+    if (stored.suppressed) suppressed += 1;
   }
 
   const all = Object.values(data.findings);
@@ -85,6 +89,7 @@ export function buildDailySummary(data: Readonly<StoreData>, options: BuildSumma
     total: inPeriod.length,
     bySeverity,
     byState,
+    suppressed,
     unacknowledged: listUnacknowledged(all, nowMs),
     topUsers: rankUsers(inPeriod),
     escalations: listEscalations(all, fromMs, nowMs),

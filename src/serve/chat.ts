@@ -13,7 +13,7 @@ import type { ChatPlatform, PrometheusMetrics } from '../metrics.js';
 import type { FindingNotifier, Store, StoreData } from '../pipeline/ports.js';
 import type { SummarySender } from '../pipeline/summary.js';
 import type { HttpRoute } from '../server.js';
-import { listUnpostedSlack, listUnpostedTeams } from '../pipeline/records.js';
+import { listSlackPostable, listTeamsPostable } from '../pipeline/suppression.js';
 
 export interface ChatPlatforms {
   routes: HttpRoute[];
@@ -56,6 +56,7 @@ export function createChatPlatforms(options: ChatOptions): ChatPlatforms {
       logger,
       clock,
       onTriageChanged: afterTriage('slack'),
+      routing: config.rules.routing,
     });
   }
   if (config.teams) {
@@ -73,7 +74,7 @@ export function createChatPlatforms(options: ChatOptions): ChatPlatforms {
   const summarySenders: SummarySender[] = [];
   if (slack) {
     const client = slack.client;
-    notifiers.push(observePosts(slack.notifier, (data) => listUnpostedSlack(data).length, options));
+    notifiers.push(observePosts(slack.notifier, (data) => listSlackPostable(data).length, options));
     summarySenders.push(slack.summarySender);
     checks.push(
       chatCheck({
@@ -139,7 +140,7 @@ function observePosts(
 function countUnpostedTeams(data: Readonly<StoreData>): number {
   let count = 0;
   for (const conversation of listActiveConversations(data))
-    count += listUnpostedTeams(data, conversation.id).length;
+    count += listTeamsPostable(data, conversation.id).length;
   return count;
 }
 

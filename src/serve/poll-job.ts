@@ -87,6 +87,7 @@ async function pollOnce(options: PollJobOptions): Promise<void> {
           thresholdMs: config.thresholdMs,
           deliveryLagMs: config.deliveryLagMs,
           region: config.cloudTrailRegion,
+          suppress: config.rules.suppress,
         },
       },
       options.clock(),

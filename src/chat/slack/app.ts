@@ -19,6 +19,7 @@ import {
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../../config.js';
 import type { Store } from '../../pipeline/ports.js';
+import type { RoutingRule } from '../../pipeline/rules.js';
 import type { SummarySender } from '../../pipeline/summary.js';
 import type { HttpRoute } from '../../server.js';
 import { registerTriageActions } from './actions.js';
@@ -53,6 +54,9 @@ export interface CreateSlackAppOptions {
   slackRetry?: Pick<CallOptions, 'attempts' | 'retryDelayMs'>;
   channelPostIntervalMs?: number;
   triagerCacheMs?: number;
+  /** Routing rules of the config file, which send findings to other channels than `config.channelId`. */
+  routing?: readonly RoutingRule[];
+  /** Age of the last complete poll after which `/keyhunt status` reports the poller stale. */
   pollStaleAfterMs?: number;
   ackDeadlineMs?: number;
 }
@@ -108,6 +112,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
     logger,
     clock,
     queue,
+    routing: options.routing,
     retry: options.slackRetry,
   });
   const policy = createTriagerPolicy({

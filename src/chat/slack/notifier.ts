@@ -1,11 +1,13 @@
 /**
- * Posts findings to the Slack channel and keeps each message in step with the finding's triage state: the
- * message is rebuilt in full after every change, and each change gets one thread reply.
+ * Posts findings to Slack and keeps each message in step with the finding's triage state: the message is
+ * rebuilt in full after every change, and each change gets one thread reply. A finding goes to the channel of
+ * the first routing rule that matches it, else to the configured channel. Suppressed findings are not posted.
  */
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../../config.js';
 import type { FindingNotifier, Store, StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
-import { listUnpostedSlack } from '../../pipeline/records.js';
+import { routeSlackChannel, type RoutingRule } from '../../pipeline/rules.js';
+import { isSuppressed, listSlackPostable } from '../../pipeline/suppression.js';
 import { buildChangeReply, buildEscalationNotice, buildFindingMessage } from './blocks.js';
 import type { ChannelQueue } from './channel-queue.js';
 import {
@@ -24,6 +26,16 @@ const MESSAGE_SPECIFIC_ERRORS: ReadonlySet<string> = new Set([
   'invalid_arguments',
 ]);
 
+/**
+ * Slack errors caused by the channel. Routing rules can send findings to several channels, so posting goes on
+ * with the findings of the other channels and skips the rest of this one until the next poll.
+ */
+const CHANNEL_SPECIFIC_ERRORS: ReadonlySet<string> = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+]);
+
 export interface SlackNotifierOptions {
   client: WebClient;
   store: Store;
@@ -31,6 +43,8 @@ export interface SlackNotifierOptions {
   logger: Logger;
   clock: () => Date;
   queue: ChannelQueue;
+  /** Routing rules of the config file; none sends every finding to `config.channelId`. */
+  routing?: readonly RoutingRule[];
   /** Retry settings for Slack's transient `ok: false` errors. */
   retry?: Pick<CallOptions, 'attempts' | 'retryDelayMs'>;
 }
@@ -67,25 +81,32 @@ export class SlackNotifier implements FindingNotifier {
   }
 
   private async postAllUnposted(): Promise<void> {
-    const unposted = listUnpostedSlack(this.options.store.read());
+    const unposted = listSlackPostable(this.options.store.read());
+    const unreachable = new Set<string>();
     for (const [index, stored] of unposted.entries()) {
       const findingId = stored.finding.id;
+      const channel = this.channelFor(stored);
+      if (unreachable.has(channel)) continue;
       try {
-        await this.options.queue.run(this.options.config.channelId, () => this.postOne(findingId));
+        await this.options.queue.run(channel, () => this.postOne(findingId));
       } catch (error) {
-        const left = unposted.length - index - 1;
         this.logger.error(
-          { err: error, findingId },
+          { err: error, findingId, channel },
           'Posting a finding to Slack failed; it stays unposted and is tried on the next poll',
         );
-        if (!(error instanceof SlackApiError && MESSAGE_SPECIFIC_ERRORS.has(error.slackError ?? ''))) {
-          if (left > 0)
-            this.logger.warn(
-              { unpostedAfterFailure: left },
-              'Stopped posting until the next poll because the error affects every message',
-            );
-          return;
+        const slackError = error instanceof SlackApiError ? (error.slackError ?? '') : '';
+        if (MESSAGE_SPECIFIC_ERRORS.has(slackError)) continue;
+        if (CHANNEL_SPECIFIC_ERRORS.has(slackError)) {
+          unreachable.add(channel);
+          continue;
         }
+        const left = unposted.length - index - 1;
+        if (left > 0)
+          this.logger.warn(
+            { unpostedAfterFailure: left },
+            'Stopped posting until the next poll because the error affects every message',
+          );
+        return;
       }
     }
   }
@@ -98,7 +119,7 @@ export class SlackNotifier implements FindingNotifier {
   private async postOne(findingId: string): Promise<void> {
     const { store } = this.options;
     const stored = store.read().findings[findingId];
-    if (!stored || stored.slack) return;
+    if (!stored || stored.slack || isSuppressed(stored)) return;
 
     const found = stored.slackAttempt
       ? await findInterruptedPost(
@@ -130,18 +151,19 @@ export class SlackNotifier implements FindingNotifier {
    * `findInterruptedPost` after a restart.
    */
   private async postNew(stored: StoredFinding): Promise<PostedRef | null> {
-    const { store, config, client, clock } = this.options;
+    const { store, client, clock } = this.options;
     const findingId = stored.finding.id;
     const historyPosted = stored.history.length;
     const message = buildFindingMessage(stored);
-    const attempt = { channel: config.channelId, startedAt: clock().toISOString(), historyPosted };
+    const channel = this.channelFor(stored);
+    const attempt = { channel, startedAt: clock().toISOString(), historyPosted };
     if (!(await store.update((data) => recordSlackAttempt(data, findingId, attempt)))) return null;
 
     const result = await callSlack(
       'chat.postMessage',
       () =>
         client.chat.postMessage({
-          channel: config.channelId,
+          channel,
           ...message,
           metadata: findingMetadata(findingId),
           unfurl_links: false,
@@ -157,7 +179,7 @@ export class SlackNotifier implements FindingNotifier {
         'Slack chat.postMessage returned no ts.',
       );
     return {
-      channel: result.channel ?? config.channelId,
+      channel: result.channel ?? channel,
       ts: result.ts,
       postedAt: clock().toISOString(),
       historyPosted,
@@ -249,6 +271,11 @@ export class SlackNotifier implements FindingNotifier {
         'Cross-posting an escalation failed; the thread reply records it',
       );
     }
+  }
+
+  /** Returns the channel a new post of the finding goes to. */
+  private channelFor(stored: StoredFinding): string {
+    return routeSlackChannel(this.options.routing ?? [], stored.finding, this.options.config.channelId);
   }
 
   private callOptions(context: Record<string, unknown>): CallOptions {

@@ -5,7 +5,7 @@ import { formatDuration } from '../../duration.js';
 import type { StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
 import type { CommandUsage, PollHealthReport, QueryResult } from '../../pipeline/query.js';
 import { RESOLUTION_LABELS, STATE_LABELS } from '../../pipeline/triage.js';
-import { formatStateCounts, limitList, severityLabel, truncate } from '../text.js';
+import { findingStateLabel, formatStateCounts, limitList, severityLabel, truncate } from '../text.js';
 import {
   ACTIONS_BLOCK_ID,
   buildFindingMessage,
@@ -67,10 +67,15 @@ function formatUsages(commands: readonly CommandUsage[], commandName: string): s
   return commands.map((command) => `\`${commandName} ${command.usage}\` ${command.description}`).join('\n');
 }
 
-/** Formats one finding as a list line: severity, id, owner, key, deletion time and, optionally, its state. */
+/**
+ * Formats one finding as a list line: severity, id, owner, key, deletion time and, optionally, its state.
+ * A suppressed finding is marked as such even without the state.
+ */
 export function formatFindingLine(stored: StoredFinding, withState: boolean): string {
   const { finding } = stored;
-  const state = withState ? ` · ${STATE_LABELS[stored.state]}` : '';
+  let state = '';
+  if (withState) state = ` · ${findingStateLabel(stored)}`;
+  else if (stored.suppressed) state = ' · suppressed';
   return `• ${severityEmoji(finding.severity)} ${severityLabel(finding.severity)} ${describeFindingBrief(finding)}${state}`;
 }
 
@@ -142,12 +147,16 @@ function buildStatusResponse(result: Extract<QueryResult, { kind: 'status' }>, n
   };
 }
 
-/** Describes one history entry, such as "<@U1> acknowledged it (Open → Acknowledged)". */
+/**
+ * Describes one history entry, such as "<@U1>: acknowledge (Open → Acknowledged)", followed by the reason of
+ * a change a rule made.
+ */
 export function formatHistoryEntry(entry: TriageHistoryEntry): string {
   const resolution = entry.resolution ? ` as ${RESOLUTION_LABELS[entry.resolution]}` : '';
+  const reason = entry.reason === undefined ? '' : `. Reason: ${escapeMrkdwn(entry.reason)}`;
   return (
     `• ${slackDate(entry.at)} ${describeActor(entry.actor)}: ${entry.action}${resolution} ` +
-    `(${STATE_LABELS[entry.from]} → ${STATE_LABELS[entry.to]})`
+    `(${STATE_LABELS[entry.from]} → ${STATE_LABELS[entry.to]})${reason}`
   );
 }
 

@@ -39,10 +39,12 @@ export function buildSummaryMessage(summary: DailySummary, resend: boolean): Sla
 
   const severities = formatSeverityCounts(summary.bySeverity);
   const states = formatStateCounts(summary.byState);
+  const suppressed =
+    summary.suppressed > 0 ? `\nSuppressed by rules: ${summary.suppressed} (counted as resolved)` : '';
   blocks.push(
     section(
       `*Last 24 hours* (${slackDate(summary.from)} to ${slackDate(summary.to)}): ${summary.total} finding(s)\n` +
-        `By severity: ${severities}\nBy state: ${states}`,
+        `By severity: ${severities}\nBy state: ${states}${suppressed}`,
     ),
   );
   blocks.push(section(formatUnacknowledged(summary)));

@@ -213,8 +213,9 @@ function buildHistory(history: readonly TriageHistoryEntry[]): CardElement {
   if (history.length === 0) return section('Triage history', [textLine('No triage changes yet.')]);
   const lines = history.map((entry) => {
     const resolution = entry.resolution ? ` as ${RESOLUTION_LABELS[entry.resolution]}` : '';
+    const reason = entry.reason === undefined ? '' : `. Reason: ${cleanValue(entry.reason)}`;
     return textLine(
-      `${formatUtc(entry.at)}: ${describeTriageActor(entry.actor)} ${HISTORY_VERBS[entry.action]}${resolution}`,
+      `${formatUtc(entry.at)}: ${describeTriageActor(entry.actor)} ${HISTORY_VERBS[entry.action]}${resolution}${reason}`,
     );
   });
   return section('Triage history', lines);

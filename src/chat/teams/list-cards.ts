@@ -6,7 +6,6 @@ import { formatDuration } from '../../duration.js';
 import type { StoredFinding } from '../../pipeline/ports.js';
 import type { PollHealthReport } from '../../pipeline/query.js';
 import type { DailySummary } from '../../pipeline/summary.js';
-import { STATE_LABELS } from '../../pipeline/triage.js';
 import {
   type AdaptiveCard,
   type CardElement,
@@ -17,7 +16,13 @@ import {
   styledContainer,
   textLine,
 } from './card-elements.js';
-import { SEVERITY_LABELS, formatSeverityCounts, formatStateCounts, limitList } from '../text.js';
+import {
+  SEVERITY_LABELS,
+  findingStateLabel,
+  formatSeverityCounts,
+  formatStateCounts,
+  limitList,
+} from '../text.js';
 import { cleanValue, describeTriageActor, formatUtc, keyOwnerLabel } from './card-text.js';
 
 /** How many findings a list shows before it counts the rest, to keep a card well under Teams' 28 KB limit. */
@@ -28,7 +33,7 @@ export function describeFindingBrief(stored: StoredFinding): string {
   const { finding } = stored;
   return (
     `${cleanValue(finding.id)} · ${SEVERITY_LABELS[finding.severity]} · ${keyOwnerLabel(finding.userName)} · ` +
-    `key ${cleanValue(finding.accessKeyId)} · deleted ${formatUtc(finding.deletedAt)} · ${STATE_LABELS[stored.state]}`
+    `key ${cleanValue(finding.accessKeyId)} · deleted ${formatUtc(finding.deletedAt)} · ${findingStateLabel(stored)}`
   );
 }
 
@@ -92,13 +97,15 @@ export function buildSummaryCard(summary: DailySummary, options: { resend?: bool
       isSubtle: true,
     }),
   );
-  body.push(
-    section('Findings in the period', [
-      factLine('Total', String(summary.total)),
-      factLine('By severity', formatSeverityCounts(summary.bySeverity)),
-      factLine('By state', formatStateCounts(summary.byState)),
-    ]),
-  );
+  const counts = [
+    factLine('Total', String(summary.total)),
+    factLine('By severity', formatSeverityCounts(summary.bySeverity)),
+    factLine('By state', formatStateCounts(summary.byState)),
+  ];
+  if (summary.suppressed > 0) {
+    counts.push(factLine('Suppressed by rules', `${summary.suppressed} (counted as resolved)`));
+  }
+  body.push(section('Findings in the period', counts));
 
   const waiting =
     summary.unacknowledged.length === 0

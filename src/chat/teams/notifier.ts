@@ -2,11 +2,13 @@
  * Proactive delivery to Teams: new findings to every active conversation, card updates after triage changes,
  * and the daily summary. A conversation that returns 403 or 404 is marked inactive and the others still get
  * their cards. Delivery is at least once: a crash between a send and recording it sends that card again.
+ * Findings that a suppression rule resolved are never sent.
  */
 import type { Logger } from 'pino';
 import type { FindingNotifier, Store, StoredFinding, TeamsConversation } from '../../pipeline/ports.js';
 import type { DailySummary, SummarySender } from '../../pipeline/summary.js';
-import { listUnpostedTeams, markTeamsPosted } from '../../pipeline/records.js';
+import { markTeamsPosted } from '../../pipeline/records.js';
+import { isSuppressed, listTeamsPostable } from '../../pipeline/suppression.js';
 import { buildFindingCard } from './cards.js';
 import { SEVERITY_LABELS } from '../text.js';
 import { keyOwnerLabel } from './card-text.js';
@@ -45,7 +47,10 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
     this.#clock = options.clock;
   }
 
-  /** Posts every stored finding not yet posted to each active conversation, oldest deletion first. */
+  /**
+   * Posts every stored finding not yet posted to each active conversation, oldest deletion first, except
+   * suppressed ones.
+   */
   postPending(): Promise<void> {
     const run = this.#postQueue.then(() => this.#postPendingOnce());
     // The caller gets the error from `run`; the queue only has to go on with the next run.
@@ -55,7 +60,7 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
 
   async #postPendingOnce(): Promise<void> {
     for (const conversation of listActiveConversations(this.#store.read())) {
-      for (const pending of listUnpostedTeams(this.#store.read(), conversation.id)) {
+      for (const pending of listTeamsPostable(this.#store.read(), conversation.id)) {
         const failure = await this.#postOne(conversation, pending.finding.id);
         if (failure) break;
       }
@@ -65,7 +70,7 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
   /** Posts one finding to one conversation; returns the failure, after which the conversation waits for the next run. */
   async #postOne(conversation: TeamsConversation, findingId: string): Promise<DeliveryFailure | null> {
     const stored = this.#store.read().findings[findingId];
-    if (!stored) return null;
+    if (!stored || isSuppressed(stored)) return null;
     const logger = this.#logger.child({ findingId, conversationId: conversation.id });
 
     let activityId: string;
