@@ -22,7 +22,15 @@ import { createLookupRateLimiter } from './sources/rate-limiter.js';
 import { countByState } from './pipeline/records.js';
 import { openStore, type FileStore } from './store/index.js';
 
-/** How long shutdown waits for a running poll to finish before abandoning it. */
+/**
+ * How long shutdown lets a running poll go on before aborting it, so a poll that is nearly done keeps its
+ * results. Capped at the poll grace period.
+ */
+export const POLL_ABORT_AFTER_MS = 500;
+/**
+ * How long shutdown waits for the running poll to end after aborting it, before abandoning it. An aborted poll
+ * ends at once unless it is writing its results, which is quick, or its source ignores the abort.
+ */
 export const POLL_GRACE_MS = 5_000;
 /** How long shutdown waits for queued chat posts and open HTTP requests. */
 export const DRAIN_GRACE_MS = 3_000;
@@ -40,6 +48,7 @@ export interface ServiceOptions {
   source?: KeyEventSource;
   /** Cron scheduler of the poll and summary jobs; src/schedule's scheduleJob by default. */
   scheduleJob?: (options: ScheduleJobOptions) => { stop(): void | Promise<void> };
+  pollAbortAfterMs?: number;
   pollGraceMs?: number;
   drainGraceMs?: number;
 }
@@ -164,19 +173,24 @@ function compose(
 }
 
 /**
- * Stops the parts in order: scheduling and the HTTP server first, then the running poll within its grace
- * period, then queued chat posts, and the store last, which releases its lock.
+ * Stops the parts in order: scheduling and the HTTP server first, then the running poll, which is aborted
+ * unless it ends within POLL_ABORT_AFTER_MS, then queued chat posts, and the store last, which releases its
+ * lock.
  */
 async function shutDown(parts: Parts, options: ServiceOptions, reason: string): Promise<void> {
   const { logger } = options;
   const pollGraceMs = options.pollGraceMs ?? POLL_GRACE_MS;
+  const abortAfterMs = Math.min(options.pollAbortAfterMs ?? POLL_ABORT_AFTER_MS, pollGraceMs);
   const drainGraceMs = options.drainGraceMs ?? DRAIN_GRACE_MS;
   logger.info({ reason }, 'Shutting down');
 
   // The poll, the summary and the HTTP server wind down at the same time, each within its own grace period.
   const serverClosed = parts.server ? closeServer(parts.server, drainGraceMs) : Promise.resolve();
   const [pollEnded, summaryEnded] = await Promise.all([
-    settlesWithin(parts.pollJob ? parts.pollJob.stop() : Promise.resolve(), pollGraceMs),
+    settlesWithin(
+      parts.pollJob ? parts.pollJob.stop({ abortAfterMs }) : Promise.resolve(),
+      abortAfterMs + pollGraceMs,
+    ),
     settlesWithin(parts.summaryJob ? parts.summaryJob.stop() : Promise.resolve(), drainGraceMs),
   ]);
   if (!summaryEnded) {

@@ -6,7 +6,7 @@ import { toIsoTime } from '../detect/index.js';
 import type { StoredFinding } from './ports.js';
 import type { RejectedEvent } from './poll-records.js';
 import type { PollWindow } from './poll-window.js';
-import type { PollReport } from './poll.js';
+import type { PollReport } from './poll-report.js';
 
 export function logWindow(logger: Logger, window: PollWindow, cursor: string | null): void {
   const fields = { from: toIsoTime(window.fromMs), to: toIsoTime(window.toMs), cursor };
@@ -74,7 +74,9 @@ export function logReport(logger: Logger, report: PollReport): void {
     throttles: report.throttles,
     durationMs: report.durationMs,
   };
-  if (report.outcome === 'complete') {
+  if (report.aborted) {
+    logger.info(fields, 'Poll stopped before its reads finished; nothing was stored and the cursor stays');
+  } else if (report.outcome === 'complete') {
     logger.info(fields, 'Poll finished');
   } else {
     logger.warn(

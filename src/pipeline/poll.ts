@@ -6,6 +6,8 @@
  * Then seen event ids, pending events, findings, health and cursor change in a single atomic write. A crash
  * before that write loses nothing, because the cursor did not move and the next poll reads the same window.
  * A crash after it only delays posting, because notifiers post every stored finding that is still unposted.
+ * An AbortSignal that stops a read or a lookup before it finished ends the poll before that write, so an
+ * aborted poll changes nothing in the store.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -20,10 +22,8 @@ import type {
   KeyEventSource,
   KeyUseRead,
   LookupFailure,
-  LookupStats,
   PollState,
   Store,
-  StoredFinding,
   StoreData,
 } from './ports.js';
 import { parseLookedUpEvents } from './poll-records.js';
@@ -33,6 +33,9 @@ import type { KeyPair, PollPruneCounts } from './poll-state.js';
 import { logCommit, logRejected, logReport, logWindow } from './poll-log.js';
 import { computePollWindow, quietWarningDue } from './poll-window.js';
 import type { PollWindow } from './poll-window.js';
+import { buildReport, sumOf, type PollReport, type StoredCounts } from './poll-report.js';
+
+export { POLL_ABORTED, type PollReport } from './poll-report.js';
 
 /** Default time without any key event after which the poller warns that its Region may be wrong. */
 export const DEFAULT_QUIET_WARNING_MS = 7 * DAY_MS;
@@ -61,35 +64,6 @@ export interface PollDeps {
   createPollId?: () => string;
 }
 
-/** Counts and new findings of one poll, for the command output, logs and tests. */
-export interface PollReport {
-  pollId: string;
-  outcome: 'complete' | 'incomplete';
-  /** ISO times of the window read, both inclusive. */
-  window: { from: string; to: string };
-  catchingUp: boolean;
-  /** True when the window start was moved forward to the 90 days of event history. */
-  clamped: boolean;
-  pages: number;
-  requests: number;
-  throttles: number;
-  retries: number;
-  /** Events LookupEvents returned, including ones seen before. */
-  events: number;
-  newKeyEvents: number;
-  duplicates: number;
-  /** Events whose CloudTrailEvent could not be turned into a key event. */
-  rejected: number;
-  pairsOutsideWindow: number;
-  /** Findings stored by this poll, in pairing order. */
-  findings: StoredFinding[];
-  pendingCreates: number;
-  pendingDeletes: number;
-  failure: LookupFailure | null;
-  notifierFailures: number;
-  durationMs: number;
-}
-
 interface CommitInput {
   now: Date;
   window: PollWindow;
@@ -101,11 +75,7 @@ interface CommitInput {
   options: Required<PollOptions>;
 }
 
-interface CommitResult {
-  added: StoredFinding[];
-  pairsOutsideWindow: number;
-  pendingCreates: number;
-  pendingDeletes: number;
+interface CommitResult extends StoredCounts {
   pruned: PollPruneCounts | null;
   quiet: { due: boolean; quietSinceMs: number | null };
 }
@@ -124,8 +94,12 @@ function pairKey(pair: KeyPair): string {
   return `${pair.create.eventId}/${pair.del.eventId}`;
 }
 
-/** Runs one poll at `now`. Rejects only when the store cannot be written; AWS failures make it incomplete. */
-export async function runPoll(deps: PollDeps, now: Date): Promise<PollReport> {
+/**
+ * Runs one poll at `now`. Rejects only when the store cannot be written; AWS failures make it incomplete.
+ * When `signal` aborts, waits and retries stop at once. A poll whose reads were cut short by it then stores
+ * nothing and posts nothing, and its report has `aborted` set.
+ */
+export async function runPoll(deps: PollDeps, now: Date, signal?: AbortSignal): Promise<PollReport> {
   const startedAt = performance.now();
   const pollId = (deps.createPollId ?? (() => randomUUID().slice(0, 8)))();
   const logger = deps.logger.child({ pollId });
@@ -135,13 +109,22 @@ export async function runPoll(deps: PollDeps, now: Date): Promise<PollReport> {
   const window = computePollWindow(before.cursor, now.getTime(), options);
   logWindow(logger, window, before.cursor);
 
-  const read = await deps.source.readKeyEvents(window.fromMs, window.toMs);
+  const read = await deps.source.readKeyEvents(window.fromMs, window.toMs, signal);
   const parsed = parseLookedUpEvents(read.events, before.seenEventIds);
   logRejected(logger, parsed.rejected);
 
   // Pairing on a copy finds the keys to enrich; the commit pairs again on the stored state.
   const planned = applyKeyEvents(before, parsed.keyEvents, options.thresholdMs);
-  const uses = await lookupUses(deps.source, planned.pairs, logger);
+  const uses = await lookupUses(deps.source, planned.pairs, logger, signal);
+  const parts = { pollId, window, read, parsed, uses };
+
+  if (signal?.aborted && isCutShort(read, uses, planned.pairs.length)) {
+    const stored = { added: [], pairsOutsideWindow: 0, ...countPending(before) };
+    const durationMs = Math.round(performance.now() - startedAt);
+    const report = buildReport({ ...parts, stored, aborted: true, notifierFailures: 0, durationMs });
+    logReport(logger, report);
+    return report;
+  }
 
   const commit = await deps.store.update((data) =>
     commitPoll(data, {
@@ -156,74 +139,44 @@ export async function runPoll(deps: PollDeps, now: Date): Promise<PollReport> {
     }),
   );
   logCommit(logger, commit, options.region);
-  const notifierFailures = await notify(deps.notifiers ?? [], logger);
+  // Once aborted, the stored findings wait for the next run's notifiers instead of delaying the stop.
+  const notifierFailures = signal?.aborted ? 0 : await notify(deps.notifiers ?? [], logger);
 
   const durationMs = Math.round(performance.now() - startedAt);
-  const report = buildReport({ pollId, window, read, parsed, uses, commit, notifierFailures, durationMs });
+  const report = buildReport({ ...parts, stored: commit, aborted: false, notifierFailures, durationMs });
   logReport(logger, report);
   return report;
 }
 
-interface ReportParts {
-  pollId: string;
-  window: PollWindow;
-  read: EventRead;
-  parsed: ParsedRead;
-  uses: ReadonlyMap<string, KeyUseRead>;
-  commit: CommitResult;
-  notifierFailures: number;
-  durationMs: number;
+/** True when the window read or a pair's key use lookup did not finish, so storing would lose data. */
+function isCutShort(read: EventRead, uses: ReadonlyMap<string, KeyUseRead>, pairCount: number): boolean {
+  if (!read.complete || uses.size < pairCount) return true;
+  return [...uses.values()].some((use) => use.uses === null);
 }
 
-function buildReport({
-  pollId,
-  window,
-  read,
-  parsed,
-  uses,
-  commit,
-  notifierFailures,
-  durationMs,
-}: ReportParts): PollReport {
+function countPending(poll: PollState): { pendingCreates: number; pendingDeletes: number } {
   return {
-    pollId,
-    outcome: read.complete ? 'complete' : 'incomplete',
-    window: { from: toIsoTime(window.fromMs), to: toIsoTime(window.toMs) },
-    catchingUp: window.catchingUp,
-    clamped: window.clamped,
-    pages: read.pages + sumOf(uses, 'pages'),
-    requests: read.requests + sumOf(uses, 'requests'),
-    throttles: read.throttles + sumOf(uses, 'throttles'),
-    retries: read.retries + sumOf(uses, 'retries'),
-    events: read.events.length,
-    newKeyEvents: parsed.keyEvents.length,
-    duplicates: parsed.duplicates,
-    rejected: parsed.rejected.length,
-    pairsOutsideWindow: commit.pairsOutsideWindow,
-    findings: commit.added,
-    pendingCreates: commit.pendingCreates,
-    pendingDeletes: commit.pendingDeletes,
-    failure: read.failure,
-    notifierFailures,
-    durationMs,
+    pendingCreates: Object.keys(poll.pendingCreates).length,
+    pendingDeletes: Object.keys(poll.pendingDeletes).length,
   };
 }
 
-function sumOf(uses: ReadonlyMap<string, KeyUseRead>, field: keyof LookupStats): number {
-  return [...uses.values()].reduce((sum, use) => sum + use[field], 0);
-}
-
-/** Reads what each paired key was used for during its lifetime, one lookup per pair. */
+/**
+ * Reads what each paired key was used for during its lifetime, one lookup per pair. Stops before the next
+ * lookup once `signal` aborts, so the map then has fewer entries than pairs.
+ */
 async function lookupUses(
   source: KeyEventSource,
   pairs: readonly KeyPair[],
   logger: Logger,
+  signal: AbortSignal | undefined,
 ): Promise<Map<string, KeyUseRead>> {
   const uses = new Map<string, KeyUseRead>();
   for (const pair of pairs) {
+    if (signal?.aborted) break;
     const accessKeyId = pair.create.accessKeyId ?? '';
-    const read = await source.lookupKeyUses(accessKeyId, pair.create.time, pair.del.time);
-    if (read.uses === null) {
+    const read = await source.lookupKeyUses(accessKeyId, pair.create.time, pair.del.time, signal);
+    if (read.uses === null && !signal?.aborted) {
       logger.warn(
         { accessKeyId, code: read.failure?.code },
         'Could not read what the key was used for; the finding is stored without usage',

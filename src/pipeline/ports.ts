@@ -212,13 +212,14 @@ export interface KeyUseRead extends LookupStats {
 /**
  * CloudTrail event history. Every implementation shares one rate limit per account and Region, so the poller,
  * chat commands and enrichment all go through the same instance. Reads never throw for AWS errors: they
- * return what they read with `complete` false or `uses` null and the failure.
+ * return what they read with `complete` false or `uses` null and the failure. When `signal` aborts, a read
+ * stops waiting and retrying at once and returns the same way, with the failure code LOOKUP_ABORTED.
  */
 export interface KeyEventSource {
   /** Reads every CreateAccessKey and DeleteAccessKey event with eventTime in [fromMs, toMs], inclusive. */
-  readKeyEvents(fromMs: number, toMs: number): Promise<EventRead>;
+  readKeyEvents(fromMs: number, toMs: number, signal?: AbortSignal): Promise<EventRead>;
   /** Reads the records made with `accessKeyId` with eventTime in [fromMs, toMs], inclusive. */
-  lookupKeyUses(accessKeyId: string, fromMs: number, toMs: number): Promise<KeyUseRead>;
+  lookupKeyUses(accessKeyId: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<KeyUseRead>;
 }
 
 /** A chat platform that findings are posted to and updated on. */

@@ -1,6 +1,7 @@
 /**
  * The scheduled poll of `keyhunt serve`: runs `runPoll` on KEYHUNT_POLL_CRON, one poll at a time, and turns
- * each PollReport into metrics. A run that starts while the previous one is still going is skipped.
+ * each PollReport into metrics. A run that starts while the previous one is still going is skipped. Stopping
+ * the job can abort the running poll, which then ends without storing what it had not finished reading.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -9,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import { runPoll, type PollReport } from '../pipeline/poll.js';
 import type { FindingNotifier, KeyEventSource, Store } from '../pipeline/ports.js';
 import type { ScheduleJobOptions } from '../schedule/scheduler.js';
+import { settlesWithin } from './lifecycle.js';
 
 export interface PollJobOptions {
   config: Config;
@@ -29,21 +31,28 @@ export interface PollJob {
   start(): void;
   /** Runs a poll now unless one is running; resolves when that poll ended. */
   runNow(): Promise<void>;
-  /** Stops the schedule; resolves when the running poll, if any, ended. */
-  stop(): Promise<void>;
+  /**
+   * Stops the schedule, and aborts the running poll if it has not ended within `abortAfterMs` (0, at once, by
+   * default). Resolves when that poll ended. No poll starts after this.
+   */
+  stop(options?: { abortAfterMs?: number }): Promise<void>;
 }
 
 export function createPollJob(options: PollJobOptions): PollJob {
   const { config, logger } = options;
   let running: Promise<void> | null = null;
   let handle: { stop(): void | Promise<void> } | null = null;
+  let stopped = false;
+  // One controller for the life of the job, because once it aborts no poll may run any more.
+  const aborting = new AbortController();
 
   const runNow = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
     if (running) {
       logger.debug('The previous poll is still running; this run is skipped');
       return running;
     }
-    running = pollOnce(options).finally(() => {
+    running = pollOnce(options, aborting.signal).finally(() => {
       running = null;
     });
     return running;
@@ -63,16 +72,22 @@ export function createPollJob(options: PollJobOptions): PollJob {
       void runNow();
     },
     runNow,
-    async stop() {
+    async stop(stopOptions = {}) {
+      stopped = true;
       await handle?.stop();
       handle = null;
+      const current = running;
+      if (current && !(await settlesWithin(current, stopOptions.abortAfterMs ?? 0))) {
+        logger.info('Aborting the running poll for shutdown');
+        aborting.abort();
+      }
       await running;
     },
   };
 }
 
 /** Runs one poll and records its metrics. Never rejects: failures are logged and counted. */
-async function pollOnce(options: PollJobOptions): Promise<void> {
+async function pollOnce(options: PollJobOptions, signal: AbortSignal): Promise<void> {
   const { config, metrics, logger } = options;
   const startedAt = performance.now();
   let report: PollReport;
@@ -91,6 +106,7 @@ async function pollOnce(options: PollJobOptions): Promise<void> {
         },
       },
       options.clock(),
+      signal,
     );
   } catch (error) {
     if (errorCode(error) === 'SHUTTING_DOWN') {
@@ -105,6 +121,13 @@ async function pollOnce(options: PollJobOptions): Promise<void> {
     return;
   }
 
+  if (report.aborted) {
+    logger.info(
+      { pollId: report.pollId },
+      'Stopped the running poll for shutdown; nothing was stored and the cursor did not move',
+    );
+    return;
+  }
   recordReport(metrics, report);
   try {
     await options.afterPoll();

@@ -121,6 +121,17 @@ export function describeLookupFailure(
   return { code: LOOKUP_FAILURE_CODES[kind], message: messages[kind] };
 }
 
+/** Code of the LookupFailure of a read stopped by its AbortSignal. */
+export const LOOKUP_ABORTED = 'LOOKUP_ABORTED';
+
+/** Describes a read that its AbortSignal stopped before it finished. */
+export function abortedLookupFailure(): LookupFailure {
+  return {
+    code: LOOKUP_ABORTED,
+    message: 'The LookupEvents read was stopped before it finished, so its events are incomplete.',
+  };
+}
+
 /** A LookupEvents failure as an error, for callers that throw instead of reporting an incomplete read. */
 export class LookupEventsError extends KeyhuntError {
   constructor(failure: LookupFailure, options: { cause?: unknown } = {}) {

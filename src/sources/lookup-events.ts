@@ -4,7 +4,9 @@
  * CreateAccessKey and DeleteAccessKey are read with two queries because one EventName attribute matches one
  * name. Each query follows NextToken with exactly the parameters of its first page, as AWS requires. Every
  * request waits on the shared rate limiter, and throttling, 5xx and network failures are retried with
- * exponential backoff and full jitter. When the retries run out the read is returned as incomplete.
+ * exponential backoff and full jitter. When the retries run out the read is returned as incomplete. An
+ * AbortSignal stops the rate limiter wait, the request in flight and the backoff at once, and the read is
+ * returned as incomplete with the failure code LOOKUP_ABORTED.
  */
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type {
@@ -23,7 +25,12 @@ import type {
   LookupFailure,
   LookupStats,
 } from '../pipeline/ports.js';
-import { classifyLookupError, describeLookupFailure, isRetryable } from './lookup-errors.js';
+import {
+  abortedLookupFailure,
+  classifyLookupError,
+  describeLookupFailure,
+  isRetryable,
+} from './lookup-errors.js';
 import { parseKeyUses } from './lookup-uses.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -53,8 +60,8 @@ export interface LookupEventsSourceOptions {
   rateLimiter: RateLimiter;
   logger: Logger;
   retry?: Partial<LookupRetryOptions>;
-  /** Waits between retries; tests pass one that returns at once. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between retries and rejects when `signal` aborts; tests pass one that returns at once. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Source of the jitter, in [0, 1). */
   random?: () => number;
 }
@@ -92,7 +99,7 @@ export class LookupEventsSource implements KeyEventSource {
   private readonly rateLimiter: RateLimiter;
   private readonly logger: Logger;
   private readonly retry: LookupRetryOptions;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
 
   constructor(options: LookupEventsSourceOptions) {
@@ -100,7 +107,7 @@ export class LookupEventsSource implements KeyEventSource {
     this.rateLimiter = options.rateLimiter;
     this.logger = options.logger.child({ component: 'lookup-events' });
     this.retry = { ...DEFAULT_LOOKUP_RETRY, ...options.retry };
-    this.sleep = options.sleep ?? ((ms) => delay(ms));
+    this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.random = options.random ?? Math.random;
     if (!(Number.isInteger(this.retry.maxAttempts) && this.retry.maxAttempts >= 1)) {
       throw new RangeError(
@@ -109,10 +116,10 @@ export class LookupEventsSource implements KeyEventSource {
     }
   }
 
-  async readKeyEvents(fromMs: number, toMs: number): Promise<EventRead> {
+  async readKeyEvents(fromMs: number, toMs: number, signal?: AbortSignal): Promise<EventRead> {
     const read: EventRead = { events: [], complete: true, failure: null, ...emptyStats() };
     for (const eventName of ['CreateAccessKey', 'DeleteAccessKey']) {
-      const part = await this.lookupEvents({ key: 'EventName', value: eventName }, fromMs, toMs);
+      const part = await this.lookupEvents({ key: 'EventName', value: eventName }, fromMs, toMs, signal);
       read.events.push(...part.events);
       addStats(read, part);
       if (!part.complete) {
@@ -123,8 +130,13 @@ export class LookupEventsSource implements KeyEventSource {
     return read;
   }
 
-  async lookupKeyUses(accessKeyId: string, fromMs: number, toMs: number): Promise<KeyUseRead> {
-    const read = await this.lookupEvents({ key: 'AccessKeyId', value: accessKeyId }, fromMs, toMs);
+  async lookupKeyUses(
+    accessKeyId: string,
+    fromMs: number,
+    toMs: number,
+    signal?: AbortSignal,
+  ): Promise<KeyUseRead> {
+    const read = await this.lookupEvents({ key: 'AccessKeyId', value: accessKeyId }, fromMs, toMs, signal);
     const { uses, skipped } = parseKeyUses(read.events, accessKeyId);
     if (skipped > 0)
       this.logger.warn({ accessKeyId, skipped }, 'Skipped key use records that could not be read');
@@ -139,12 +151,14 @@ export class LookupEventsSource implements KeyEventSource {
 
   /**
    * Reads every event matching one lookup attribute with eventTime in [fromMs, toMs]. The range is widened to
-   * whole seconds, the precision of LookupEvents. Returns the events read so far when a page fails for good.
+   * whole seconds, the precision of LookupEvents. Returns the events read so far when a page fails for good
+   * or `signal` aborts.
    */
   async lookupEvents(
     attribute: { key: LookupAttributeKey; value: string },
     fromMs: number,
     toMs: number,
+    signal?: AbortSignal,
   ): Promise<EventRead> {
     const read: EventRead = { events: [], complete: true, failure: null, ...emptyStats() };
     if (toMs < fromMs) return read;
@@ -162,6 +176,7 @@ export class LookupEventsSource implements KeyEventSource {
         nextToken ? { ...input, NextToken: nextToken } : input,
         read,
         attribute,
+        signal,
       );
       if ('failure' in page) return { ...read, complete: false, failure: page.failure };
 
@@ -182,18 +197,25 @@ export class LookupEventsSource implements KeyEventSource {
     return read;
   }
 
-  /** Sends one request, retrying throttling and transient failures. Counts into `stats`. */
+  /**
+   * Sends one request, retrying throttling and transient failures. Counts into `stats`. Returns the aborted
+   * failure, without logging an error, once `signal` aborts.
+   */
   private async sendWithRetry(
     input: LookupEventsCommandInput,
     stats: LookupStats,
     attribute: { key: string; value: string },
+    signal: AbortSignal | undefined,
   ): Promise<PageResult> {
     for (let attempt = 1; ; attempt++) {
-      await this.rateLimiter.acquire();
+      if (!(await this.waitUnlessAborted(this.rateLimiter.acquire(signal), signal))) {
+        return this.aborted(attribute);
+      }
       stats.requests += 1;
       try {
-        return { output: await this.client.send(new LookupEventsCommand(input)) };
+        return { output: await this.client.send(new LookupEventsCommand(input), { abortSignal: signal }) };
       } catch (error) {
+        if (signal?.aborted) return this.aborted(attribute);
         const kind = classifyLookupError(error);
         if (kind === 'throttling') stats.throttles += 1;
         if (!isRetryable(kind) || attempt >= this.retry.maxAttempts) {
@@ -215,8 +237,31 @@ export class LookupEventsSource implements KeyEventSource {
         if (kind === 'throttling') this.logger.debug(fields, 'LookupEvents was throttled; retrying');
         else this.logger.warn(fields, 'LookupEvents failed; retrying');
         stats.retries += 1;
-        await this.sleep(waitMs);
+        if (!(await this.waitUnlessAborted(this.sleep(waitMs, signal), signal)))
+          return this.aborted(attribute);
       }
     }
+  }
+
+  /**
+   * Waits for `wait` and returns true, or returns false when `signal` aborted, whether the wait rejected for
+   * it or ignored it. Other rejections are rethrown.
+   */
+  private async waitUnlessAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
+    try {
+      await wait;
+    } catch (error) {
+      if (signal?.aborted) return false;
+      throw error;
+    }
+    return !signal?.aborted;
+  }
+
+  private aborted(attribute: { key: string; value: string }): PageResult {
+    this.logger.debug(
+      { attribute: attribute.key, value: attribute.value },
+      'Stopped a LookupEvents read because it was aborted',
+    );
+    return { failure: abortedLookupFailure() };
   }
 }

@@ -13,7 +13,8 @@ export interface RateLimiterOptions {
   requestsPerSecond: number;
   /** Monotonic clock in milliseconds; performance.now by default. */
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits `ms`; rejects when `signal` aborts. The default is node:timers/promises setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -25,7 +26,7 @@ export class RateLimiter {
   readonly requestsPerSecond: number;
   readonly intervalMs: number;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private nextSlotMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: RateLimiterOptions) {
@@ -36,20 +37,34 @@ export class RateLimiter {
     this.requestsPerSecond = rate;
     this.intervalMs = 1000 / rate;
     this.now = options.now ?? (() => performance.now());
-    this.sleep = options.sleep ?? ((ms) => delay(ms));
+    this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
   }
 
-  /** Waits until the caller may send one request. The slot is reserved at once, so waits never overlap. */
-  async acquire(): Promise<void> {
+  /**
+   * Waits until the caller may send one request. The slot is reserved at once, so waits never overlap.
+   * Rejects with the abort reason as soon as `signal` aborts. An aborted wait gives its slot back when no
+   * later caller has reserved one after it.
+   */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     const now = this.now();
     const slot = Math.max(now, this.nextSlotMs);
     this.nextSlotMs = slot + this.intervalMs;
-    if (slot > now) await this.sleep(slot - now);
+    if (slot <= now) return;
+
+    try {
+      await this.sleep(slot - now, signal);
+      // A replaced sleep may ignore the signal, so check again before the caller sends.
+      signal?.throwIfAborted();
+    } catch (error) {
+      if (signal?.aborted && this.nextSlotMs === slot + this.intervalMs) this.nextSlotMs = slot;
+      throw error;
+    }
   }
 
-  /** Runs `request` in the next free slot and returns its result. */
-  async schedule<T>(request: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  /** Runs `request` in the next free slot and returns its result. Rejects when `signal` aborts the wait. */
+  async schedule<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.acquire(signal);
     return request();
   }
 }

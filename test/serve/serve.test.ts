@@ -212,7 +212,7 @@ describe('keyhunt serve --dry-run', () => {
 });
 
 describe('keyhunt serve shutdown during a failing poll', () => {
-  test('SIGINT abandons the poll and exits 0', async () => {
+  test('SIGINT aborts the poll and exits 0', async () => {
     const buildRoot = dirname(dirname(await buildCli()));
     const folder = mkdtempSync(join(tmpdir(), 'keyhunt-serve-abandon-'));
     // A port that was free a moment ago: every LookupEvents request fails with ECONNREFUSED and is retried.
@@ -237,6 +237,9 @@ describe('keyhunt serve shutdown during a failing poll', () => {
 
       const messages = logLines(run.stderr()).map((line) => line.msg);
       expect(messages).toContain(
+        'Stopped the running poll for shutdown; nothing was stored and the cursor did not move',
+      );
+      expect(messages).not.toContain(
         'The running poll did not finish in time; it is abandoned and its window is read again at the next start',
       );
       const data = JSON.parse(readFileSync(storePath, 'utf8')) as { poll: { cursor: string | null } };

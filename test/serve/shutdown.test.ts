@@ -1,7 +1,8 @@
 /**
  * Shutdown of the service in-process: a poll that is still reading when shutdown starts is abandoned and
- * cannot move the cursor, a poll that ends within the grace period is kept, and a failed start releases the
- * store lock. The CloudTrail source is an in-memory KeyEventSource whose read can be held open.
+ * cannot move the cursor, a poll that ends within the grace period is kept, a poll waiting in a retry backoff
+ * is aborted at once, and a failed start releases the store lock. The CloudTrail source is an in-memory
+ * KeyEventSource whose read can be held open, or the real LookupEvents source against the emulator.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -14,7 +15,11 @@ import { silentLogger } from '../../src/log.js';
 import { startService, type RunningService } from '../../src/main.js';
 import type { EventRead, KeyEventSource, KeyUseRead, StoreData } from '../../src/pipeline/ports.js';
 import { gatedStore, ShutdownGate } from '../../src/serve/lifecycle.js';
+import { createCloudTrailClient } from '../../src/sources/lookup-client.js';
+import { LookupEventsSource } from '../../src/sources/lookup-events.js';
+import { RateLimiter } from '../../src/sources/rate-limiter.js';
 import { openStore } from '../../src/store/index.js';
+import { CloudTrailEmulator } from '../support/cloudtrail-emulator.js';
 import { createKeyRecord, deleteKeyRecord, iamUser } from '../support/records.js';
 
 const MINUTE = 60_000;
@@ -94,7 +99,11 @@ describe('service shutdown', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  function start(source: KeyEventSource, env: Record<string, string> = {}): Promise<RunningService> {
+  function start(
+    source: KeyEventSource,
+    env: Record<string, string> = {},
+    pollGraceMs = 100,
+  ): Promise<RunningService> {
     // A yearly schedule, so only the poll run at start happens during the test.
     const config = loadConfig({
       KEYHUNT_DB_PATH: storePath,
@@ -110,7 +119,7 @@ describe('service shutdown', () => {
       dryRun: true,
       host: '127.0.0.1',
       source,
-      pollGraceMs: 100,
+      pollGraceMs,
       drainGraceMs: 100,
     });
   }
@@ -143,6 +152,49 @@ describe('service shutdown', () => {
     const data = readStoreFile(storePath);
     expect(data.poll.cursor).not.toBeNull();
     expect(Object.keys(data.findings)).toHaveLength(1);
+  });
+
+  test('shutdown during a retry backoff is fast', async () => {
+    const cursor = new Date(Date.now() - 10 * MINUTE).toISOString();
+    const seeded = await openStore({ path: storePath, logger: silentLogger() });
+    await seeded.update((data) => {
+      data.poll.cursor = cursor;
+    });
+    await seeded.close();
+    const emulator = await CloudTrailEmulator.start();
+    const client = createCloudTrailClient({
+      region: 'us-east-1',
+      endpoint: emulator.endpoint,
+      credentials: { accessKeyId: 'AKIDSHUTDOWNTEST', secretAccessKey: 'shutdown-test-secret' },
+    });
+    try {
+      emulator.failNext(1, 'throttling');
+      // About 30 s of backoff with the real timer, and the default 5 s grace, so only the abort ends it fast.
+      const source = new LookupEventsSource({
+        client,
+        rateLimiter: new RateLimiter({ requestsPerSecond: 1000 }),
+        logger: silentLogger(),
+        retry: { baseDelayMs: 30_000, maxDelayMs: 30_000 },
+        random: () => 0.99,
+      });
+      service = await start(source, {}, 5_000);
+      await waitUntil(() => emulator.calls.length === 1);
+
+      const stopStartedAt = performance.now();
+      await service.stop('test');
+      const stopMs = performance.now() - stopStartedAt;
+
+      expect(stopMs).toBeLessThan(2_000);
+      expect(emulator.calls).toHaveLength(1);
+      const data = readStoreFile(storePath);
+      expect(data.poll.cursor).toBe(cursor);
+      expect(data.poll.seenEventIds).toEqual({});
+      expect(data.poll.health.lastAttemptAt).toBeNull();
+      expect(existsSync(`${storePath}.lock`)).toBe(false);
+    } finally {
+      client.destroy();
+      await emulator.close();
+    }
   });
 
   test('metrics follow the poll report', async () => {

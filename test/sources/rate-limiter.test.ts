@@ -66,6 +66,59 @@ describe('RateLimiter', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(195);
   });
 
+  it('rejects an aborted wait', async () => {
+    const time = fakeTime();
+    const waits: number[] = [];
+    // This sleep ends only by its signal, so the limiter cannot move on by itself.
+    const limiter = new RateLimiter({
+      requestsPerSecond: 2,
+      now: time.now,
+      sleep: (ms, signal) =>
+        new Promise((_resolve, reject) => {
+          waits.push(ms);
+          signal?.addEventListener('abort', () => reject(signal.reason));
+        }),
+    });
+    await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+
+    controller.abort();
+
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    expect(waits).toEqual([500]);
+  });
+
+  it('gives an aborted slot back', async () => {
+    const time = fakeTime();
+    const controller = new AbortController();
+    const limiter = new RateLimiter({
+      requestsPerSecond: 2,
+      now: time.now,
+      sleep: async (ms, signal) => {
+        time.sleeps.push(ms);
+        if (signal) controller.abort();
+      },
+    });
+    await limiter.acquire();
+    await expect(limiter.acquire(controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+
+    await limiter.acquire();
+
+    expect(time.sleeps).toEqual([500, 500]);
+  });
+
+  it('rejects an aborted signal without a wait', async () => {
+    const time = fakeTime();
+    const limiter = new RateLimiter({ requestsPerSecond: 2, now: time.now, sleep: time.sleep });
+    await limiter.acquire();
+
+    await expect(limiter.acquire(AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    await limiter.acquire();
+
+    expect(time.sleeps).toEqual([500]);
+  });
+
   it('rejects a rate that is not positive', () => {
     expect(() => new RateLimiter({ requestsPerSecond: 0 })).toThrow(/positive number, got 0/);
   });
