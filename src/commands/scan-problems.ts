@@ -3,7 +3,6 @@
  * records of the wrong shape, each with its path (and line for JSON Lines). At most
  * MAX_MESSAGES_PER_FILE messages per file are logged; the rest are counted in one closing message.
  */
-import { normalizeRecord } from '../detect/index.js';
 import type { SkipReason } from '../detect/index.js';
 import type { Logger } from '../log.js';
 import type { FileProblem, FileRecord } from '../sources/files.js';
@@ -48,9 +47,8 @@ export class ScanProblemReporter {
     }
   }
 
-  /** Logs a record that the detector will skip for its shape. */
-  checkRecord(item: FileRecord): void {
-    const { skip } = normalizeRecord(item.record);
+  /** Logs a record that the detector skipped for its shape, given the reason Detector.add returned. */
+  checkRecord(item: FileRecord, skip: SkipReason | null): void {
     const description = skip ? SHAPE_PROBLEMS[skip] : undefined;
     if (!skip || !description || !this.allowMessage()) return;
     const line = item.line === null ? {} : { line: item.line };

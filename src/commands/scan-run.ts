@@ -110,8 +110,7 @@ async function detectInFiles(
 
   try {
     for await (const item of reader.records(files)) {
-      detector.add(item.record);
-      problems.checkRecord(item);
+      problems.checkRecord(item, detector.add(item.record));
       if (reader.stats.records % PROGRESS_RECORD_STEP === 0) progress.update(filesDone, reader.stats.records);
     }
   } finally {

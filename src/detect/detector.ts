@@ -48,13 +48,17 @@ export class Detector {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
   }
 
-  /** Adds one parsed record. Odd records are counted as skipped, never thrown. */
-  add(record: unknown): void {
+  /**
+   * Adds one parsed record. Odd records are counted as skipped, never thrown. Returns the skip reason that
+   * normalizeRecord gives the record, such as 'missing-event-id', or null. Time-range and duplicate skips are
+   * counted but not returned, so callers can report records of the wrong shape without normalizing them again.
+   */
+  add(record: unknown): SkipReason | null {
     this.recordsRead++;
     const normalized = normalizeRecord(record);
     if (normalized.time === null) {
       if (normalized.skip) this.skip(normalized.skip);
-      return;
+      return normalized.skip;
     }
     const { fromMs, toMs } = this.options;
     if (
@@ -62,7 +66,7 @@ export class Detector {
       (toMs !== undefined && normalized.time > toMs)
     ) {
       this.skip('outside-time-range');
-      return;
+      return normalized.skip;
     }
     if (normalized.skip) this.skip(normalized.skip);
 
@@ -70,10 +74,10 @@ export class Detector {
     const use = normalized.use?.accessKeyId.startsWith(LONG_TERM_KEY_PREFIX) ? normalized.use : null;
     const retained = keyEvent ?? use;
     // Only retained records are deduplicated, so the set of seen ids grows with key activity, not traffic.
-    if (!retained) return;
+    if (!retained) return normalized.skip;
     if (this.seenEventIds.has(retained.eventId)) {
       this.skip('duplicate-event-id');
-      return;
+      return normalized.skip;
     }
     this.seenEventIds.add(retained.eventId);
 
@@ -83,6 +87,7 @@ export class Detector {
       if (uses) uses.push(use);
       else this.usesByKey.set(use.accessKeyId, [use]);
     }
+    return normalized.skip;
   }
 
   /** Pairs the collected events and returns the findings, sorted, with what was read and skipped. */
