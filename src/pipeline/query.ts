@@ -4,7 +4,7 @@
  */
 import { DAY_MS, MINUTE_MS } from '../detect/types.js';
 import { DURATION_EXAMPLE, formatDuration, parseDuration } from '../duration.js';
-import { countByState, findingsDeletedBetween, findingsForUser } from './records.js';
+import { countByState, findingsDeletedBetween, findingsForUser, getStoredFinding } from './records.js';
 import type { PollState, StoreData, StoredFinding, TriageState } from './ports.js';
 
 /** Maximum period `last` accepts, which is also how far back LookupEvents keeps history. */
@@ -181,7 +181,7 @@ export function evaluateQuery(
       return { kind: 'status', share: command.share, health, counts, total };
     }
     case 'show': {
-      const stored = data.findings[command.findingId];
+      const stored = getStoredFinding(data, command.findingId);
       if (!stored) return { kind: 'not-found', share: command.share, findingId: command.findingId };
       return { kind: 'finding', share: command.share, stored };
     }

@@ -5,7 +5,27 @@
  * channel history on Slack; Teams offers bots no history, so there it may post the finding a second time.
  */
 import type { Finding } from '../detect/types.js';
-import type { SlackPostRef, StoreData, StoredFinding, TeamsPostRef, TriageState } from './ports.js';
+import type {
+  SlackPostRef,
+  StoreData,
+  StoredFinding,
+  TeamsConversation,
+  TeamsPostRef,
+  TriageState,
+} from './ports.js';
+
+/**
+ * Looks up a stored finding by id. Ids arrive from chat clicks and commands, so only own properties count:
+ * `__proto__` or `constructor` must find nothing rather than a member of Object.prototype.
+ */
+export function getStoredFinding(data: Readonly<StoreData>, id: string): StoredFinding | undefined {
+  return Object.hasOwn(data.findings, id) ? data.findings[id] : undefined;
+}
+
+/** Looks up a Teams conversation by id, counting own properties only, as getStoredFinding does. */
+export function getConversation(data: Readonly<StoreData>, id: string): TeamsConversation | undefined {
+  return Object.hasOwn(data.teams.conversations, id) ? data.teams.conversations[id] : undefined;
+}
 
 /**
  * Stores each finding whose id is not stored yet as an open, unposted finding. Returns only the newly stored
@@ -15,7 +35,7 @@ export function addFindings(data: StoreData, findings: readonly Finding[], now: 
   const at = now.toISOString();
   const added: StoredFinding[] = [];
   for (const finding of findings) {
-    if (data.findings[finding.id]) continue;
+    if (getStoredFinding(data, finding.id)) continue;
     const stored: StoredFinding = {
       finding,
       state: 'open',
@@ -43,19 +63,19 @@ export function listUnpostedSlack(data: Readonly<StoreData>): StoredFinding[] {
  * does not post the whole history there. An inactive conversation gets nothing.
  */
 export function listUnpostedTeams(data: Readonly<StoreData>, conversationId: string): StoredFinding[] {
-  const conversation = data.teams.conversations[conversationId];
+  const conversation = getConversation(data, conversationId);
   if (conversation && !conversation.active) return [];
   const addedAtMs = conversation ? Date.parse(conversation.addedAt) : Number.NEGATIVE_INFINITY;
   return sortByDeletion(
     Object.values(data.findings).filter(
-      (stored) => !stored.teams[conversationId] && Date.parse(stored.storedAt) >= addedAtMs,
+      (stored) => !Object.hasOwn(stored.teams, conversationId) && Date.parse(stored.storedAt) >= addedAtMs,
     ),
   );
 }
 
 /** Records where a finding was posted in Slack. Returns the updated finding, or null when it is not stored. */
 export function markSlackPosted(data: StoreData, id: string, ref: SlackPostRef): StoredFinding | null {
-  const stored = data.findings[id];
+  const stored = getStoredFinding(data, id);
   if (!stored) return null;
   stored.slack = ref;
   return stored;
@@ -77,7 +97,7 @@ export function markTeamsPosted(
         'pass the id of the conversation the activity was sent to.',
     );
   }
-  const stored = data.findings[id];
+  const stored = getStoredFinding(data, id);
   if (!stored) return null;
   stored.teams[conversationId] = ref;
   return stored;

@@ -12,6 +12,7 @@ import type {
   TriageHistoryEntry,
   TriageState,
 } from './ports.js';
+import { getStoredFinding } from './records.js';
 
 export interface TriageRequest {
   findingId: string;
@@ -119,12 +120,12 @@ function outcomeWithoutChange(
  * changes nothing, such as a double click, is answered from a read and costs no write.
  */
 export async function applyTriage(store: Store, request: TriageRequest): Promise<TriageOutcome> {
-  const early = outcomeWithoutChange(store.read().findings[request.findingId], request);
+  const early = outcomeWithoutChange(getStoredFinding(store.read(), request.findingId), request);
   if (early) return early;
 
   // The state may change between the read and the update, so the plan is made again inside it.
   return store.update((data): TriageOutcome => {
-    const stored = data.findings[request.findingId];
+    const stored = getStoredFinding(data, request.findingId);
     const late = outcomeWithoutChange(stored, request);
     if (late) return late;
     if (!stored) return notFound(request.findingId);

@@ -117,6 +117,14 @@ describe('evaluateQuery', () => {
     });
   });
 
+  it.each(['__proto__', 'constructor', 'toString'])('show %s is not found', (id) => {
+    expect(evaluateQuery(parseQuery(`show ${id}`), data, { now })).toEqual({
+      kind: 'not-found',
+      share: false,
+      findingId: id,
+    });
+  });
+
   it('finds a user regardless of case', () => {
     const result = evaluateQuery(parseQuery('user BOB'), data, { now });
     expect(result).toEqual({ kind: 'user', share: false, userName: 'BOB', findings: [recentResolved] });

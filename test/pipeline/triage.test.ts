@@ -129,6 +129,11 @@ describe('applyTriage', () => {
     expect(store.read().findings[id]?.state).toBe('escalated');
   });
 
+  test.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('id %s is not found', async (id) => {
+    const { store } = storeWithFinding();
+    expect((await applyTriage(store, request(id, 'acknowledge'))).kind).toBe('not-found');
+  });
+
   test('unknown finding is not found', async () => {
     const { store } = storeWithFinding();
     expect((await applyTriage(store, request('kh-0000000000', 'acknowledge'))).kind).toBe('not-found');

@@ -3,6 +3,7 @@
  * checked against the triager list, applied through the shared triage function and shown by rebuilding the
  * message. A click on a change that was already made gets an ephemeral message that names who made it.
  */
+import { getStoredFinding } from '../../pipeline/records.js';
 import type { App, BlockAction, BlockElementAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Store, TriageActor } from '../../pipeline/ports.js';
@@ -64,7 +65,7 @@ async function handleTriageClick(
   }
   const { findingId } = decoded;
   const findingLogger = logger.child({ findingId, action: decoded.action });
-  const replyChannel = channel ?? deps.store.read().findings[findingId]?.slack?.channel ?? null;
+  const replyChannel = channel ?? getStoredFinding(deps.store.read(), findingId)?.slack?.channel ?? null;
 
   const decision = await deps.policy.check(userId);
   if (!decision.allowed) {

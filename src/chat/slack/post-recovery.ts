@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { SlackPostAttempt, SlackPostRef, StoreData } from '../../pipeline/ports.js';
-import { markSlackPosted } from '../../pipeline/records.js';
+import { getStoredFinding, markSlackPosted } from '../../pipeline/records.js';
 import { callSlack, SlackApiError, type CallOptions, type WebClient } from './web-api.js';
 
 /** The metadata `event_type` of finding messages. */
@@ -45,7 +45,7 @@ export function findingMetadata(findingId: string): FindingMetadata {
  * finding is no longer stored or already has a post.
  */
 export function recordSlackAttempt(data: StoreData, findingId: string, attempt: SlackPostAttempt): boolean {
-  const stored = data.findings[findingId];
+  const stored = getStoredFinding(data, findingId);
   if (!stored || stored.slack) return false;
   stored.slackAttempt = attempt;
   return true;

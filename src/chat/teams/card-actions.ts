@@ -3,6 +3,7 @@
  * shared triage function and respond with the card rebuilt from the store. The response has the shape of a
  * Universal Actions invoke response; bot.ts sends it, so nothing here depends on the SDK.
  */
+import { getStoredFinding } from '../../pipeline/records.js';
 import type { Resolution, Store, TriageAction } from '../../pipeline/ports.js';
 import { RESOLUTIONS, type TriageOutcome, applyTriage } from '../../pipeline/triage.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard, adaptiveCard, textLine } from './card-elements.js';
@@ -67,7 +68,7 @@ export async function handleCardAction(
     return noChange(errorResponse(400, 'BadRequest', 'The card action carries no valid findingId.'));
   }
 
-  const stored = context.store.read().findings[findingId];
+  const stored = getStoredFinding(context.store.read(), findingId);
   if (verb.kind === 'refresh') {
     return noChange(cardResponse(stored ? buildFindingCard(stored) : missingFindingCard(findingId)));
   }

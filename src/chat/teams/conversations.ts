@@ -2,6 +2,7 @@
  * The Teams conversations keyhunt delivers to, kept in `store.teams.conversations`. Pure helpers over
  * StoreData, meant to run inside `store.update`, so they survive restarts with the rest of the store.
  */
+import { getConversation } from '../../pipeline/records.js';
 import type { StoreData, TeamsConversation } from '../../pipeline/ports.js';
 
 /** Teams adds `;messageid=...` to a channel conversation id inside a thread; the channel itself has none. */
@@ -34,7 +35,7 @@ export function recordConversation(
   options: { install: boolean },
 ): RecordOutcome {
   const at = now.toISOString();
-  const existing = data.teams.conversations[record.id];
+  const existing = getConversation(data, record.id);
   if (!existing) {
     data.teams.conversations[record.id] = {
       id: record.id,
@@ -68,7 +69,7 @@ export function deactivateConversation(
   reason: string,
   now: Date,
 ): boolean {
-  const conversation = data.teams.conversations[baseConversationId(conversationId)];
+  const conversation = getConversation(data, baseConversationId(conversationId));
   if (!conversation || !conversation.active) return false;
   conversation.active = false;
   conversation.inactiveReason = reason;
