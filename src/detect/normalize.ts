@@ -77,8 +77,14 @@ function readKeyAndOwner(
     action === 'create'
       ? (asString(accessKey?.userName) ?? asString(request?.userName))
       : asString(request?.userName);
-  // With no user named, the caller acted on its own key; roles have no access keys, so they stay null.
-  return { accessKeyId, keyOwner: namedOwner ?? actor.userName };
+  if (namedOwner) return { accessKeyId, keyOwner: namedOwner };
+
+  // A userName that is present but not a name leaves the owner unknown: it is not the caller's own key.
+  const ownerField = action === 'create' ? (accessKey?.userName ?? request?.userName) : request?.userName;
+  if (ownerField !== undefined && ownerField !== null) return { accessKeyId, keyOwner: null };
+
+  // With no user named, the caller acted on its own key. Roles have no access keys, so they stay null.
+  return { accessKeyId, keyOwner: actor.userName };
 }
 
 function readUse(

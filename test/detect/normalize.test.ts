@@ -116,6 +116,14 @@ const cases: ShapeCase[] = [
     }),
     expected: { action: 'delete', accessKeyId: KEY, errorCode: 'NoSuchEntity' },
   },
+  {
+    name: 'numeric userName leaves the owner unknown',
+    record: {
+      ...deleteKeyRecord({ eventId: 'e11', time: TIME, identity: iamUser('alice'), accessKeyId: KEY }),
+      requestParameters: { accessKeyId: KEY, userName: 42 },
+    },
+    expected: { action: 'delete', accessKeyId: KEY, keyOwner: null },
+  },
   { name: 'null record', record: null, expected: { skip: 'not-an-object', keyEvent: null } },
   { name: 'array record', record: [1, 2], expected: { skip: 'not-an-object', keyEvent: null } },
   { name: 'string record', record: 'CreateAccessKey', expected: { skip: 'not-an-object', keyEvent: null } },
