@@ -16,9 +16,19 @@ export interface HttpRoute {
 export function createHttpServer(routes: HttpRoute[], logger: Logger): http.Server {
   return http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const route = routes.find((candidate) => candidate.path === path && candidate.method === req.method);
+    // HEAD runs the GET handler; Node's ServerResponse leaves the body out of HEAD responses.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const onPath = routes.filter((candidate) => candidate.path === path);
+    const route = onPath.find((candidate) => candidate.method === method);
     if (!route) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      if (onPath.length === 0) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        return;
+      }
+      const allowed = onPath.map((candidate) => candidate.method).join(', ');
+      res
+        .writeHead(405, { 'content-type': 'text/plain', allow: allowed })
+        .end(`method not allowed; use ${allowed}\n`);
       return;
     }
     Promise.resolve()
