@@ -75,11 +75,11 @@ function formatUses(finding: Finding): string {
 }
 
 /**
- * Replaces control characters, which log files can carry in any string field, so a crafted record cannot
- * move the cursor or recolour the terminal.
+ * Replaces control and bidirectional-formatting characters, which log files can carry in any string field,
+ * so a crafted record cannot move the cursor, recolour the terminal or reverse the text shown after it.
  */
 function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
 
 /**

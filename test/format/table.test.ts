@@ -57,6 +57,11 @@ describe('formatFindingsTable', () => {
     expect(row).toContain('evil?[2J?name');
     expect(formatFindingsTable([finding]).split('\n')).toHaveLength(3);
   });
+
+  test('bidirectional overrides replaced', () => {
+    const finding = exampleFinding({ userName: 'admin\u202etxt.exe\u2066x' });
+    expect(formatFindingsTable([finding]).split('\n')[1]).toContain('admin?txt.exe?x');
+  });
 });
 
 describe('formatScanSummary', () => {
