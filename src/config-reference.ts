@@ -33,6 +33,12 @@ export const CONFIG_VARIABLES: readonly VariableReference[] = [
     description: 'Region to read events from; IAM records its events in us-east-1',
   },
   {
+    name: 'KEYHUNT_QUIET_WARNING',
+    defaultValue: '7d',
+    description:
+      'warn when no key event was seen for this long: the Region may be wrong (duration, 1h to 365d)',
+  },
+  {
     name: 'KEYHUNT_MAX_RPS',
     defaultValue: '2',
     description: 'LookupEvents requests per second (above 0, at most 2)',

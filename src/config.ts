@@ -10,9 +10,10 @@ import { SLACK_VARIABLES, TEAMS_VARIABLES, readSlackConfig, readTeamsConfig } fr
 import { parseConfigFile } from './config-file.js';
 import { VariableReader } from './config-variables.js';
 import type { Environment } from './config-variables.js';
-import { DAY_MS, MINUTE_MS } from './detect/types.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './detect/types.js';
 import { formatDuration } from './duration.js';
 import { KeyhuntError } from './errors.js';
+import { DEFAULT_QUIET_WARNING_MS } from './pipeline/poll.js';
 import { emptyRules } from './pipeline/rules.js';
 import type { Rules } from './pipeline/rules.js';
 
@@ -49,6 +50,8 @@ export interface Config {
   deliveryLagMs: number;
   pollCron: string;
   cloudTrailRegion: string;
+  /** Time without any key event after which the poller warns that its Region may be wrong. */
+  quietWarningMs: number;
   maxRequestsPerSecond: number;
   dbPath: string;
   /** How long resolved findings and seen event ids are kept before pruning. */
@@ -134,6 +137,10 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
     deliveryLagMs: reader.duration('KEYHUNT_DELIVERY_LAG', 20 * MINUTE_MS, { minMs: 0, maxMs: DAY_MS }),
     pollCron: reader.cron('KEYHUNT_POLL_CRON', DEFAULT_POLL_CRON, true),
     cloudTrailRegion: readRegion(reader),
+    quietWarningMs: reader.duration('KEYHUNT_QUIET_WARNING', DEFAULT_QUIET_WARNING_MS, {
+      minMs: HOUR_MS,
+      maxMs: 365 * DAY_MS,
+    }),
     maxRequestsPerSecond: reader.number('KEYHUNT_MAX_RPS', MAX_LOOKUP_REQUESTS_PER_SECOND, {
       min: 0,
       max: MAX_LOOKUP_REQUESTS_PER_SECOND,
@@ -233,6 +240,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     ...rest,
     threshold: formatDuration(config.thresholdMs),
     deliveryLag: formatDuration(config.deliveryLagMs),
+    quietWarning: formatDuration(config.quietWarningMs),
     retention: formatDuration(config.retentionMs),
     slack: slack && {
       channelId: slack.channelId,

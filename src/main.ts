@@ -98,8 +98,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const isRunning = () => stopping === null;
 
   try {
-    const printer = compose(parts, options, metrics, isRunning);
+    // One limit for /readyz, Slack's `/keyhunt status` and the daily summary, so they call the poller stale
+    // alike. NOTE: the Teams `status` reply still uses the 30-minute default, as createTeamsBot takes no limit.
     const maxAgeMs = pollMaxAgeMs(config.pollCron, config.timezone);
+    const printer = compose(parts, options, { metrics, isRunning, pollStaleAfterMs: maxAgeMs });
     const checks = [
       storeOpenCheck(isRunning),
       pollRecencyCheck({ readHealth: () => store.read().poll.health, startedAt, maxAgeMs, now: clock }),
@@ -125,17 +127,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
 }
 
+interface ComposeContext {
+  metrics: PrometheusMetrics;
+  isRunning: () => boolean;
+  /** Age of the last complete poll after which chat status and the daily summary call the poller stale. */
+  pollStaleAfterMs: number;
+}
+
 /**
  * Builds chat (or the dry-run printer), the CloudTrail source and the poll and summary jobs into `parts`.
  * Returns the printer of a dry run, or null.
  */
-function compose(
-  parts: Parts,
-  options: ServiceOptions,
-  metrics: PrometheusMetrics,
-  isRunning: () => boolean,
-): DryRunNotifier | null {
+function compose(parts: Parts, options: ServiceOptions, context: ComposeContext): DryRunNotifier | null {
   const { config, clock, logger, dryRun } = options;
+  const { metrics, isRunning, pollStaleAfterMs } = context;
   const { store } = parts;
   const source =
     options.source ??
@@ -144,7 +149,9 @@ function compose(
       rateLimiter: createLookupRateLimiter(config.maxRequestsPerSecond),
       logger,
     });
-  parts.chat = dryRun ? null : createChatPlatforms({ config, store, logger, clock, metrics, isRunning });
+  parts.chat = dryRun
+    ? null
+    : createChatPlatforms({ config, store, logger, clock, metrics, isRunning, pollStaleAfterMs });
   const printer = dryRun ? new DryRunNotifier({ store, stdout: options.stdout }) : null;
 
   const scheduleJob = options.scheduleJob ?? scheduleCronJob;
@@ -167,7 +174,7 @@ function compose(
     clock,
     logger,
     scheduleJob,
-    pollStaleAfterMs: pollMaxAgeMs(config.pollCron, config.timezone),
+    pollStaleAfterMs,
   });
   return printer;
 }

@@ -53,5 +53,6 @@ describe('configuration reference', () => {
     expect(parseDuration(byName.get('KEYHUNT_THRESHOLD')!)).toBe(config.thresholdMs);
     expect(parseDuration(byName.get('KEYHUNT_DELIVERY_LAG')!)).toBe(config.deliveryLagMs);
     expect(parseDuration(byName.get('KEYHUNT_RETENTION')!)).toBe(config.retentionMs);
+    expect(parseDuration(byName.get('KEYHUNT_QUIET_WARNING')!)).toBe(config.quietWarningMs);
   });
 });

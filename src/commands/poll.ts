@@ -124,6 +124,7 @@ export async function runPollCommand(
         thresholdMs: config.thresholdMs,
         deliveryLagMs: config.deliveryLagMs,
         region: config.cloudTrailRegion,
+        quietWarningMs: config.quietWarningMs,
         suppress: config.rules.suppress,
       },
     };

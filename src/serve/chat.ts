@@ -34,6 +34,8 @@ export interface ChatOptions {
   metrics: PrometheusMetrics;
   /** Returns false once shutdown started, so no new round of posts begins. */
   isRunning: () => boolean;
+  /** Age of the last complete poll after which `/keyhunt status` calls the poller stale. */
+  pollStaleAfterMs?: number;
 }
 
 /** Builds whichever of Slack and Teams is configured; with neither, every list is empty. */
@@ -57,6 +59,7 @@ export function createChatPlatforms(options: ChatOptions): ChatPlatforms {
       clock,
       onTriageChanged: afterTriage('slack'),
       routing: config.rules.routing,
+      pollStaleAfterMs: options.pollStaleAfterMs,
     });
   }
   if (config.teams) {

@@ -102,6 +102,7 @@ async function pollOnce(options: PollJobOptions, signal: AbortSignal): Promise<v
           thresholdMs: config.thresholdMs,
           deliveryLagMs: config.deliveryLagMs,
           region: config.cloudTrailRegion,
+          quietWarningMs: config.quietWarningMs,
           suppress: config.rules.suppress,
         },
       },
