@@ -155,7 +155,7 @@ function compose(parts: Parts, options: ServiceOptions, context: ComposeContext)
   const printer = dryRun ? new DryRunNotifier({ store, stdout: options.stdout }) : null;
 
   const scheduleJob = options.scheduleJob ?? scheduleCronJob;
-  parts.pollJob = createPollJob({
+  const pollJob = createPollJob({
     config,
     store: gatedStore(store, parts.gate),
     source,
@@ -166,6 +166,7 @@ function compose(parts: Parts, options: ServiceOptions, context: ComposeContext)
     clock,
     scheduleJob,
   });
+  parts.pollJob = pollJob;
   parts.summaryJob = createDailySummaryJob({
     store,
     senders: parts.chat?.summarySenders ?? [],
@@ -175,6 +176,8 @@ function compose(parts: Parts, options: ServiceOptions, context: ComposeContext)
     logger,
     scheduleJob,
     pollStaleAfterMs,
+    // The catch-up summary at start then reports the startup poll, which pollJob.start() begins first.
+    waitForPoll: pollJob.idle,
   });
   return printer;
 }

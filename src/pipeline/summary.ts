@@ -239,14 +239,23 @@ export interface DailySummaryJobOptions {
   scheduleJob?: ScheduleJob;
   pollStaleAfterMs?: number;
   recheckCron?: string;
+  /**
+   * Resolves when the running poll ended, or at once when none runs. Each run waits for it before reading the
+   * store, so a summary never reports a poll that has read its window but not stored the results, such as the
+   * startup poll.
+   */
+  waitForPoll?: () => Promise<void>;
 }
 
-export type SummaryRunOutcome = 'sent' | 'already-sent' | 'not-due' | 'no-senders' | 'failed';
+export type SummaryRunOutcome = 'sent' | 'already-sent' | 'not-due' | 'no-senders' | 'failed' | 'stopped';
 
 export interface DailySummaryJob {
   /** Schedules the job and sends today's summary at once when its time has passed and it was not sent. */
   start(): Promise<SummaryRunOutcome>;
-  /** Sends today's summary when its time has passed and it was not sent; runs one at a time. */
+  /**
+   * Sends today's summary when its time has passed and it was not sent; runs one at a time, each after the
+   * running poll ended. Returns 'stopped' without sending once `stop` was called.
+   */
   runIfDue(): Promise<SummaryRunOutcome>;
   stop(): Promise<void>;
 }
@@ -267,9 +276,18 @@ export function createDailySummaryJob(options: DailySummaryJobOptions): DailySum
   const scheduleJob = options.scheduleJob ?? scheduleWithNodeCron;
   const handles: Array<{ stop(): void | Promise<void> }> = [];
   let queue: Promise<unknown> = Promise.resolve();
+  let isStopped = false;
+  // Resolves at stop, so a run waiting for a poll during shutdown ends without sending.
+  let markStopped = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    markStopped = resolve;
+  });
 
   const runIfDue = (): Promise<SummaryRunOutcome> => {
-    const run = queue.then(() => sendIfDue(options, logger));
+    const run = queue.then(async () => {
+      await Promise.race([options.waitForPoll?.(), stopped]);
+      return isStopped ? 'stopped' : sendIfDue(options, logger);
+    });
     queue = run.catch(() => undefined);
     return run;
   };
@@ -289,6 +307,8 @@ export function createDailySummaryJob(options: DailySummaryJobOptions): DailySum
       return runIfDue();
     },
     async stop() {
+      isStopped = true;
+      markStopped();
       for (const handle of handles.splice(0)) await handle.stop();
       await queue;
     },

@@ -31,6 +31,8 @@ export interface PollJob {
   start(): void;
   /** Runs a poll now unless one is running; resolves when that poll ended. */
   runNow(): Promise<void>;
+  /** Resolves when the running poll ended, at once when none is running. */
+  idle(): Promise<void>;
   /**
    * Stops the schedule, and aborts the running poll if it has not ended within `abortAfterMs` (0, at once, by
    * default). Resolves when that poll ended. No poll starts after this.
@@ -72,6 +74,7 @@ export function createPollJob(options: PollJobOptions): PollJob {
       void runNow();
     },
     runNow,
+    idle: () => running ?? Promise.resolve(),
     async stop(stopOptions = {}) {
       stopped = true;
       await handle?.stop();

@@ -250,6 +250,53 @@ describe('createDailySummaryJob', () => {
     });
   });
 
+  it('waits for the running poll before reading the store', async () => {
+    const slack = new RecordingSender('slack');
+    let endPoll = (): void => undefined;
+    const poll = new Promise<void>((resolve) => {
+      endPoll = resolve;
+    });
+    const daily = createDailySummaryJob({
+      store,
+      senders: [slack],
+      cron: '0 9 * * *',
+      timezone: 'Europe/Paris',
+      clock: () => now,
+      logger: silentLogger(),
+      scheduleJob: noScheduler,
+      waitForPoll: () => poll,
+    });
+
+    const run = daily.runIfDue();
+    await store.update((data) => {
+      data.poll.health.lastSuccessAt = '2025-03-01T09:59:58.000Z';
+    });
+    endPoll();
+
+    expect(await run).toBe('sent');
+    expect(slack.sent[0]!.summary.health.lastSuccessAt).toBe('2025-03-01T09:59:58.000Z');
+  });
+
+  it('ends a run waiting for a poll at stop', async () => {
+    const slack = new RecordingSender('slack');
+    const daily = createDailySummaryJob({
+      store,
+      senders: [slack],
+      cron: '0 9 * * *',
+      timezone: 'Europe/Paris',
+      clock: () => now,
+      logger: silentLogger(),
+      scheduleJob: noScheduler,
+      waitForPoll: () => new Promise<void>(() => undefined),
+    });
+
+    const run = daily.runIfDue();
+    await daily.stop();
+
+    expect(await run).toBe('stopped');
+    expect(slack.sent).toEqual([]);
+  });
+
   it('schedules the daily run and the recheck', async () => {
     const scheduled: Array<{ name: string; cron: string; timezone: string }> = [];
     const daily = createDailySummaryJob({
