@@ -55,6 +55,9 @@ Examples:
   keyhunt poll --once                 poll once, store and print new findings
   keyhunt poll --once --dry-run       poll once over a copy of the store; nothing is written or posted
   keyhunt poll                        poll on KEYHUNT_POLL_CRON (default */5 * * * *) until Ctrl-C
+
+With --once, a poll that could not read its whole window (such as AccessDenied or constant throttling)
+prints only the findings it stored, none of the "no keys found" output, and exits with code 1.
 `;
 
 /** Adds the `poll` subcommand to the program. */
@@ -199,13 +202,19 @@ function findingsOf(stored: readonly StoredFinding[]) {
   return stored.map((entry) => entry.finding);
 }
 
+/**
+ * Runs one poll and prints its new findings. An incomplete poll prints only the findings it stored, and
+ * nothing when there are none, because "no keys found" or `[]` would claim a window that was not read.
+ */
 async function pollOnce(pollDeps: PollDeps, flags: PollFlags, context: CommandContext): Promise<void> {
   const report = await runPoll(pollDeps, context.now());
   await flushLogger(pollDeps.logger);
   const findings = findingsOf(report.findings);
-  context.stdout.write(
-    flags.format === 'json' ? formatFindingsJson(findings) : formatFindingsTable(findings),
-  );
+  if (report.outcome === 'complete' || findings.length > 0) {
+    context.stdout.write(
+      flags.format === 'json' ? formatFindingsJson(findings) : formatFindingsTable(findings),
+    );
+  }
   if (report.outcome === 'incomplete') {
     throw new CliError(
       'POLL_INCOMPLETE',

@@ -158,8 +158,19 @@ describe('keyhunt poll', () => {
     });
 
     await expect(run).rejects.toMatchObject({ code: 'POLL_INCOMPLETE', exitCode: 1 });
-    expect(stdout).toBe('No short-lived access keys found.\n');
+    expect(stdout).toBe('');
     expect((await readStored()).cursor).toBeNull();
+  });
+
+  it('prints no empty result for an incomplete dry run', async () => {
+    emulator.failNext(2, 'access-denied');
+
+    const run = runCommand(['--once', '--dry-run', '--format', 'json'], {
+      sourceOptions: { sleep: async () => undefined, retry: { maxAttempts: 2 } },
+    });
+
+    await expect(run).rejects.toMatchObject({ code: 'POLL_INCOMPLETE', exitCode: 1 });
+    expect(stdout).toBe('');
   });
 
   it('polls on the schedule until stopped', async () => {
