@@ -21,6 +21,10 @@ export interface PostOptions {
   secret?: string | null;
   /** Request timestamp in epoch seconds; now by default. */
   timestampSeconds?: number;
+  /** Content type; form-encoded by default. */
+  contentType?: string;
+  /** Aborts the request after this many milliseconds; 10,000 by default. */
+  timeoutMs?: number;
 }
 
 export interface PostResult {
@@ -29,15 +33,18 @@ export interface PostResult {
   elapsedMs: number;
 }
 
-/** POSTs a form-encoded body to an app endpoint, signed unless `secret` is null, and measures the response time. */
+/** POSTs a body (form-encoded by default) to an app endpoint, signed unless `secret` is null, and measures the response time. */
 export async function postSigned(url: string, body: string, options: PostOptions = {}): Promise<PostResult> {
   const secret = options.secret === undefined ? TEST_SIGNING_SECRET : options.secret;
   const timestamp = options.timestampSeconds ?? Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
+  };
   if (secret !== null) Object.assign(headers, signSlackRequest(secret, body, timestamp));
 
   const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers, body });
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  const response = await fetch(url, { method: 'POST', headers, body, signal });
   const text = await response.text();
   return { status: response.status, text, elapsedMs: performance.now() - started };
 }

@@ -36,8 +36,8 @@ export function registerTriageActions(app: App, deps: TriageListenerDeps): void 
 /** Returns the value a click carries: a button's value or the selected option's value. */
 function clickedValue(action: BlockElementAction): string | undefined {
   if (action.type === 'button') return action.value;
-  if (action.type === 'static_select') return action.selected_option?.value;
-  if (action.type === 'overflow') return action.selected_option.value;
+  if (action.type === 'static_select') return action.selected_option.value;
+  if (action.type === 'overflow') return action.selected_option?.value;
   return undefined;
 }
 

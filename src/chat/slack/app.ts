@@ -3,10 +3,11 @@
  * buttons, the finding notifier and the daily summary sender. main.ts builds it and mounts `routes` on the
  * shared HTTP server.
  *
- * HTTP mode (the default) uses Bolt's HTTPReceiver without its own server. Its request listener is mounted at
- * POST /slack/events, so Bolt verifies request signing (HMAC-SHA256 of `v0:timestamp:body`, and timestamps
- * older than 5 minutes are rejected). A failed check returns 401. Socket Mode is used when an app-level token
- * is configured. Then Slack sends requests over a WebSocket and no route is mounted.
+ * HTTP mode (the default) uses Bolt's HTTPReceiver without its own server. The route at POST /slack/events
+ * (events-route.ts) verifies request signing (HMAC-SHA256 of `v0:timestamp:body`, and timestamps older than
+ * 5 minutes are rejected) and the body's shape before Bolt's request listener receives it. A failed
+ * signature check returns 401. Socket Mode is used when an app-level token is configured. Then Slack sends
+ * requests over a WebSocket and no route is mounted.
  */
 import {
   App,
@@ -25,7 +26,8 @@ import type { HttpRoute } from '../../server.js';
 import { registerTriageActions } from './actions.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { ChannelQueue } from './channel-queue.js';
-import { registerKeyhuntCommand } from './command.js';
+import { COMMAND_NAME, registerKeyhuntCommand } from './command.js';
+import { SLACK_EVENTS_PATH, createEventsRoute } from './events-route.js';
 import { SlackNotifier } from './notifier.js';
 import { createSlackSummarySender } from './summary.js';
 import { createTriagerPolicy } from './triagers.js';
@@ -37,7 +39,7 @@ import {
   type WebClient,
 } from './web-api.js';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+export { SLACK_EVENTS_PATH } from './events-route.js';
 /** Minimum time between two posts to one channel, because Slack allows about one message per second per channel. */
 export const CHANNEL_POST_INTERVAL_MS = 1000;
 
@@ -146,7 +148,17 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
     retry: options.slackRetry,
   });
 
-  const routes = receiver instanceof HTTPReceiver ? [eventsRoute(receiver, logger)] : [];
+  const routes =
+    receiver instanceof HTTPReceiver
+      ? [
+          createEventsRoute({
+            receiver,
+            signingSecret: config.signingSecret,
+            commandName: COMMAND_NAME,
+            logger,
+          }),
+        ]
+      : [];
 
   return {
     app,
@@ -190,26 +202,4 @@ function buildReceiver(config: SlackConfig, boltLogger: SlackLogger): Receiver {
     endpoints: SLACK_EVENTS_PATH,
     logger: boltLogger,
   });
-}
-
-/** Mounts Bolt's request listener, and logs each request it rejected for its signature. */
-function eventsRoute(receiver: HTTPReceiver, logger: Logger): HttpRoute {
-  return {
-    method: 'POST',
-    path: SLACK_EVENTS_PATH,
-    handler: (req, res) => {
-      res.on('finish', () => {
-        if (res.statusCode === 401) {
-          logger.warn(
-            {
-              remoteAddress: req.socket.remoteAddress,
-              timestamp: req.headers['x-slack-request-timestamp'] ?? null,
-            },
-            'Rejected a Slack request with a missing, invalid or expired signature (check SLACK_SIGNING_SECRET if this repeats for real Slack traffic)',
-          );
-        }
-      });
-      receiver.requestListener(req, res);
-    },
-  };
 }
