@@ -1,13 +1,16 @@
 /**
  * CloudTrail log files on disk: finds the files under the paths given on the command line and reads their
- * records one file at a time, so a scan of a large S3-layout archive holds one file in memory at most.
+ * records file by file, in order. A few files are loaded ahead while the current one is parsed, so a scan of a
+ * large S3-layout archive holds at most FILES_LOADED_AHEAD + 1 files in memory.
  */
 import { opendir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeyhuntError } from '../errors.js';
-import { readFileRecords } from './file-records.js';
+import { MAX_BUFFERED_FILE_BYTES, loadFile } from './file-load.js';
+import { readFileRecords, streamFileRecords } from './file-records.js';
 import type { FileProblem, FileRecord, ProblemHandler } from './file-records.js';
+import { readTextRecords } from './file-text.js';
 
 export { readFileRecords };
 export type { FileProblem, FileProblemKind, FileRecord, ProblemHandler } from './file-records.js';
@@ -114,13 +117,48 @@ export interface FileReadStats {
   invalidEmbeddedEvents: number;
 }
 
+/**
+ * Files read and gunzipped ahead of the one being parsed. Loads run on libuv's thread pool (4 threads by
+ * default), so reading and gunzip overlap parsing on the main thread.
+ */
+export const FILES_LOADED_AHEAD = 4;
+
 export interface FileReaderOptions {
   onProblem: ProblemHandler;
   /** Called after each file, whether it was read, failed or skipped. */
   onFileDone?: (file: InputFile, stats: Readonly<FileReadStats>) => void;
+  /** Files loaded ahead of the current one; default FILES_LOADED_AHEAD. */
+  filesLoadedAhead?: number;
+  /** Largest decompressed size in bytes of a file loaded whole; default MAX_BUFFERED_FILE_BYTES. */
+  maxBufferedBytes?: number;
 }
 
-/** Reads the records of many files in order, one file at a time, and counts what it read and skipped. */
+/**
+ * Loads files in list order with a bounded number of loads in flight. `take` must be called for each index
+ * in order. Loads never reject, so an abandoned prefetcher leaves no unhandled rejection.
+ */
+class FilePrefetcher {
+  private readonly loads = new Map<number, Promise<Buffer | null>>();
+  private started = 0;
+
+  constructor(
+    private readonly files: readonly InputFile[],
+    private readonly ahead: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  take(index: number): Promise<Buffer | null> {
+    while (this.started < this.files.length && this.started <= index + this.ahead) {
+      this.loads.set(this.started, loadFile(this.files[this.started]!.path, this.maxBytes));
+      this.started += 1;
+    }
+    const load = this.loads.get(index);
+    this.loads.delete(index);
+    return load ?? loadFile(this.files[index]!.path, this.maxBytes);
+  }
+}
+
+/** Reads the records of many files in order, loading a few ahead, and counts what it read and skipped. */
 export class CloudTrailFileReader {
   readonly stats: FileReadStats = {
     filesRead: 0,
@@ -135,7 +173,13 @@ export class CloudTrailFileReader {
   constructor(private readonly options: FileReaderOptions) {}
 
   async *records(files: Iterable<InputFile>): AsyncGenerator<FileRecord> {
-    for (const file of files) {
+    const list = [...files];
+    const prefetcher = new FilePrefetcher(
+      list,
+      this.options.filesLoadedAhead ?? FILES_LOADED_AHEAD,
+      this.options.maxBufferedBytes ?? MAX_BUFFERED_FILE_BYTES,
+    );
+    for (const [index, file] of list.entries()) {
       let outcome: 'read' | 'failed' | 'skipped' = 'read';
       const onProblem = (problem: FileProblem): void => {
         if (problem.fatal) outcome = 'failed';
@@ -145,7 +189,11 @@ export class CloudTrailFileReader {
         this.options.onProblem(problem);
       };
 
-      for await (const record of readFileRecords(file.path, onProblem)) {
+      const content = await prefetcher.take(index);
+      const records = content
+        ? readTextRecords(file.path, content, onProblem)
+        : streamFileRecords(file.path, onProblem);
+      for await (const record of records) {
         this.stats.records += 1;
         yield record;
       }
