@@ -13,6 +13,14 @@ import { gunzip } from 'node:zlib';
 export const MAX_BUFFERED_FILE_BYTES = 32 * 1024 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
+/**
+ * Bounds of the gunzip output chunk size. Each chunk is one round trip to the thread pool, and zlib's default
+ * of 16 KiB takes several for a typical delivery file, so the chunk is sized from the compressed size.
+ */
+const MIN_GUNZIP_CHUNK_BYTES = 16 * 1024;
+const MAX_GUNZIP_CHUNK_BYTES = 1024 * 1024;
+/** An estimate of how far gzip shrinks CloudTrail JSON, used only to size the gunzip output chunks. */
+const EXPECTED_GZIP_RATIO = 8;
 
 const gunzipAsync = promisify(gunzip);
 
@@ -39,9 +47,17 @@ export async function loadFile(path: string, maxBytes: number): Promise<Buffer |
       await handle.close();
     }
     if (!isGzip(content)) return content.length > maxBytes ? null : content;
-    return await gunzipAsync(content, { maxOutputLength: maxBytes });
+    return await gunzipAsync(content, {
+      maxOutputLength: Math.max(1, maxBytes),
+      chunkSize: gunzipChunkSize(content.length),
+    });
   } catch {
     // Truncated gzip, a file over maxBytes once decompressed, or an I/O error: the caller streams the file.
     return null;
   }
+}
+
+function gunzipChunkSize(compressedBytes: number): number {
+  const expected = 2 ** Math.ceil(Math.log2(Math.max(1, compressedBytes * EXPECTED_GZIP_RATIO)));
+  return Math.min(MAX_GUNZIP_CHUNK_BYTES, Math.max(MIN_GUNZIP_CHUNK_BYTES, expected));
 }
