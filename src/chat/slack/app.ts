@@ -156,6 +156,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
             signingSecret: config.signingSecret,
             commandName: COMMAND_NAME,
             logger,
+            clock,
           }),
         ]
       : [];

@@ -2,12 +2,14 @@
  * POST /slack/events in HTTP mode. The route buffers the body, verifies its signature with Bolt's own
  * function, parses it the way Bolt does and checks its shape. Only a signed request that a keyhunt listener
  * handles reaches Bolt's HTTPReceiver, which then reuses the buffered body (Bolt reads `rawBody` when it is
- * already set). Every other request gets a 4xx response at once and one warning line.
+ * already set). Every other request gets a 4xx response at once, and a warning that rejection-log.ts
+ * limits to one line per status per minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPModuleFunctions, type BufferedIncomingMessage, type HTTPReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { HttpRoute } from '../../server.js';
+import { createRejectionLog, type RejectionLog } from '../rejection-log.js';
 import { checkSlackRequestBody } from './request-body.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -20,18 +22,21 @@ export interface EventsRouteOptions {
   /** The slash command keyhunt registers, such as `/keyhunt`. */
   commandName: string;
   logger: Logger;
+  /** Clock of the rate limit on warnings about rejected requests (REJECTION_LOG_INTERVAL_MS). */
+  clock: () => Date;
 }
 
 type Verified = { kind: 'verified'; request: BufferedIncomingMessage } | { kind: 'rejected' };
 
 /** Creates the route that checks each request and hands the accepted ones to Bolt. */
 export function createEventsRoute(options: EventsRouteOptions): HttpRoute {
-  const { receiver, commandName, logger } = options;
+  const { receiver, commandName } = options;
+  const logRejection = createSlackRejectionLog(options.logger, options.clock);
   return {
     method: 'POST',
     path: SLACK_EVENTS_PATH,
     handler: async (req, res) => {
-      const verified = await verifyRequest(req, res, options);
+      const verified = await verifyRequest(req, res, options.signingSecret, logRejection);
       if (verified.kind === 'rejected') return;
       const { request } = verified;
 
@@ -40,19 +45,13 @@ export function createEventsRoute(options: EventsRouteOptions): HttpRoute {
         body = HTTPModuleFunctions.parseHTTPRequestBody(request);
       } catch (error) {
         const detail = error instanceof Error ? error.message : String(error);
-        logRejection(
-          logger,
-          400,
-          req,
-          `Rejected a signed Slack request whose body is not valid JSON: ${detail}`,
-        );
+        logRejection(400, req, `Rejected a signed Slack request whose body is not valid JSON: ${detail}`);
         sendText(res, 400, 'The request body is not valid JSON.\n');
         return;
       }
       const check = checkSlackRequestBody(body, commandName);
       if (!check.ok) {
         logRejection(
-          logger,
           400,
           req,
           `Rejected a signed Slack request that keyhunt does not handle: ${check.reason}`,
@@ -69,11 +68,12 @@ export function createEventsRoute(options: EventsRouteOptions): HttpRoute {
 async function verifyRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  options: EventsRouteOptions,
+  signingSecret: string,
+  logRejection: RejectionLog,
 ): Promise<Verified> {
   try {
     const request = await HTTPModuleFunctions.parseAndVerifyHTTPRequest(
-      { signingSecret: options.signingSecret, bodyLimit: MAX_SLACK_BODY_BYTES },
+      { signingSecret, bodyLimit: MAX_SLACK_BODY_BYTES },
       req,
     );
     return { kind: 'verified', request };
@@ -83,17 +83,11 @@ async function verifyRequest(
       // raw-body's errors carry a status: 413 for a body over the limit, 400 for an aborted request.
       const { statusCode } = error as Error & { statusCode: number };
       const status = statusCode >= 400 && statusCode < 500 ? statusCode : 400;
-      logRejection(
-        options.logger,
-        status,
-        req,
-        `Rejected a Slack request whose body could not be read: ${detail}`,
-      );
+      logRejection(status, req, `Rejected a Slack request whose body could not be read: ${detail}`);
       sendText(res, status, 'The request body could not be read.\n');
       return { kind: 'rejected' };
     }
     logRejection(
-      options.logger,
       401,
       req,
       `Rejected a Slack request with a missing, invalid or expired signature (${detail}). ` +
@@ -104,15 +98,11 @@ async function verifyRequest(
   }
 }
 
-function logRejection(logger: Logger, status: number, req: IncomingMessage, message: string): void {
-  logger.warn(
-    {
-      status,
-      remoteAddress: req.socket.remoteAddress,
-      timestamp: req.headers['x-slack-request-timestamp'] ?? null,
-    },
-    message,
-  );
+/** Adds the request's Slack timestamp header to each warning, so a stale request can be told from a forged one. */
+function createSlackRejectionLog(logger: Logger, clock: () => Date): RejectionLog {
+  const log = createRejectionLog(logger, clock);
+  return (status, req, message) =>
+    log(status, req, message, { timestamp: req.headers['x-slack-request-timestamp'] ?? null });
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

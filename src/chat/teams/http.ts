@@ -7,16 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CloudAdapter, Request, Response, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { HttpRoute } from '../../server.js';
+import { createRejectionLog } from '../rejection-log.js';
 
 export const MESSAGES_PATH = '/api/messages';
 /** Maximum request body size in bytes. Teams activities are far smaller, so the limit only stops memory exhaustion. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/**
- * Rejected requests of one HTTP status are logged at most once per interval, with the number left out, so a
- * flood of them cannot fill the log.
- */
-export const REJECTION_LOG_INTERVAL_MS = 60_000;
 
 /** Creates the route that hands Bot Framework activities to the adapter and the bot's turn logic. */
 export function createMessagesRoute(options: {
@@ -57,25 +52,6 @@ export function createMessagesRoute(options: {
       const request: Request = { body: body.value, headers: req.headers, method: req.method };
       await adapter.process(request, wrapResponse(res), logic);
     },
-  };
-}
-
-/** Returns a logger of rejected requests that writes one line per status per interval, counting the rest. */
-function createRejectionLog(
-  logger: Logger,
-  clock: () => Date,
-): (status: number, req: IncomingMessage, message: string) => void {
-  const last = new Map<number, { atMs: number; omitted: number }>();
-  return (status, req, message) => {
-    const nowMs = clock().getTime();
-    const previous = last.get(status);
-    if (previous && nowMs - previous.atMs < REJECTION_LOG_INTERVAL_MS) {
-      previous.omitted += 1;
-      return;
-    }
-    const omitted = previous?.omitted ?? 0;
-    logger.warn({ status, remoteAddress: req.socket.remoteAddress, omittedSinceLastLine: omitted }, message);
-    last.set(status, { atMs: nowMs, omitted: 0 });
   };
 }
 

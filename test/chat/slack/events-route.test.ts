@@ -3,6 +3,7 @@
  * must get a quick 4xx response and leave the process serving, and none may log at error level.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { REJECTION_LOG_INTERVAL_MS } from '../../../src/chat/rejection-log.js';
 import { MAX_SLACK_BODY_BYTES } from '../../../src/chat/slack/events-route.js';
 import { startSlackHarness, waitFor, type LogLine, type SlackHarness } from '../../support/slack-harness.js';
 import { postSigned, slashCommandBody } from '../../support/slack-signing.js';
@@ -130,5 +131,60 @@ describe('POST /slack/events with odd bodies', () => {
 
     expect(result.status).toBe(200);
     expect(result.text).toContain('/keyhunt');
+  });
+});
+
+describe('rejected Slack requests in the log', () => {
+  let harness: SlackHarness;
+  let nowMs = Date.parse('2025-03-01T12:00:00Z');
+
+  beforeAll(async () => {
+    harness = await startSlackHarness({ app: { clock: () => new Date(nowMs) } });
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  function rejectionLines(before: number): LogLine[] {
+    return harness.logs.slice(before).filter((line) => line.level === WARN && line['status'] === 401);
+  }
+
+  it('writes one line per minute for 300 unsigned requests', async () => {
+    const before = harness.logs.length;
+    const body = slashCommandBody({ text: 'status', responseUrl: harness.fake.responseUrl('flood') });
+
+    const statuses = new Set<number>();
+    for (let request = 0; request < 300; request++) {
+      statuses.add((await postSigned(harness.eventsUrl, body, { secret: null })).status);
+    }
+    const linesInFirstMinute = rejectionLines(before).length;
+    nowMs += REJECTION_LOG_INTERVAL_MS;
+    statuses.add((await postSigned(harness.eventsUrl, body, { secret: 'not-the-secret' })).status);
+
+    expect([...statuses]).toEqual([401]);
+    expect(linesInFirstMinute).toBe(1);
+    const lines = rejectionLines(before);
+    expect(lines.map((line) => line['omittedSinceLastLine'])).toEqual([0, 299]);
+    expect(lines[0]!.msg).toBe(
+      'Rejected a Slack request with a missing, invalid or expired signature (Failed to verify ' +
+        'authenticity: header x-slack-signature did not have the expected type (received undefined, ' +
+        'expected string)). If requests from Slack get this, check SLACK_SIGNING_SECRET.',
+    );
+    expect(lines[1]!.msg).toBe(
+      'Rejected a Slack request with a missing, invalid or expired signature (Failed to verify ' +
+        'authenticity: signature mismatch). If requests from Slack get this, check SLACK_SIGNING_SECRET.',
+    );
+  });
+
+  it('writes no line from Bolt for a rejected request', async () => {
+    const before = harness.logs.length;
+    nowMs += REJECTION_LOG_INTERVAL_MS;
+
+    await postSigned(harness.eventsUrl, 'payload=%7B%7D', { secret: null });
+
+    expect(harness.logs.slice(before).map((line) => line.msg)).toEqual([
+      expect.stringMatching(/^Rejected a Slack request with a missing, invalid or expired signature/),
+    ]);
   });
 });
