@@ -109,9 +109,12 @@ async function detectInFiles(
   });
 
   try {
-    for await (const item of reader.records(files)) {
-      problems.checkRecord(item, detector.add(item.record));
-      if (reader.stats.records % PROGRESS_RECORD_STEP === 0) progress.update(filesDone, reader.stats.records);
+    for await (const batch of reader.batches(files)) {
+      for (const item of batch) {
+        problems.checkRecord(item, detector.add(item.record));
+        if (reader.stats.records % PROGRESS_RECORD_STEP === 0)
+          progress.update(filesDone, reader.stats.records);
+      }
     }
   } finally {
     progress.clear();

@@ -172,7 +172,18 @@ export class CloudTrailFileReader {
 
   constructor(private readonly options: FileReaderOptions) {}
 
+  /** Yields the records of the files in order. */
   async *records(files: Iterable<InputFile>): AsyncGenerator<FileRecord> {
+    for await (const batch of this.batches(files)) yield* batch;
+  }
+
+  /**
+   * Yields the records of the files in order, in batches: all records of a file loaded whole, or one record
+   * at a time from a streamed file. Iterating a batch synchronously saves the promise that an async
+   * generator costs per record. Each batch must be iterated to its end before the next is requested,
+   * because problems, stats and onFileDone follow that iteration.
+   */
+  async *batches(files: Iterable<InputFile>): AsyncGenerator<Iterable<FileRecord>> {
     const list = [...files];
     const prefetcher = new FilePrefetcher(
       list,
@@ -190,15 +201,20 @@ export class CloudTrailFileReader {
       };
 
       const content = await prefetcher.take(index);
-      const records = content
-        ? readTextRecords(file.path, content, onProblem)
-        : streamFileRecords(file.path, onProblem);
-      for await (const record of records) {
-        this.stats.records += 1;
-        yield record;
+      if (content) {
+        yield this.counted(readTextRecords(file.path, content, onProblem));
+      } else {
+        for await (const record of streamFileRecords(file.path, onProblem)) yield this.counted([record]);
       }
 
       this.countFile(outcome, file);
+    }
+  }
+
+  private *counted(records: Iterable<FileRecord>): Generator<FileRecord> {
+    for (const record of records) {
+      this.stats.records += 1;
+      yield record;
     }
   }
 
