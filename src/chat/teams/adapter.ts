@@ -4,10 +4,12 @@
  * Microsoft 365 Agents SDK replaces these files and keeps the cards, notifier and store helpers.
  */
 import {
+  type Activity,
   CardFactory,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConversationReference,
+  type InvokeResponse,
   type TurnContext,
 } from 'botbuilder';
 import type { Logger } from 'pino';
@@ -31,12 +33,54 @@ export class TeamsSetupError extends Error {
   }
 }
 
+/** The outcome of one incoming activity: rejected for its token, or run with its invoke response. */
+export type ActivityOutcome =
+  | { kind: 'unauthorized'; reason: string }
+  | { kind: 'processed'; invokeResponse: InvokeResponse | undefined };
+
+/**
+ * CloudAdapter whose token check reports to the caller. `CloudAdapter.process` writes a failed check to
+ * console.error with its stack and responds with 401 itself, so a flood of bad tokens would bypass
+ * keyhunt's log.
+ */
+export class KeyhuntCloudAdapter extends CloudAdapter {
+  /**
+   * Authenticates the request's Authorization header for `activity`, then runs `logic` in a turn. A token
+   * that fails the check returns `unauthorized`, and every other error is thrown.
+   */
+  async processAuthenticated(
+    authHeader: string,
+    activity: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<ActivityOutcome> {
+    let authentication: Awaited<ReturnType<typeof this.botFrameworkAuthentication.authenticateRequest>>;
+    try {
+      authentication = await this.botFrameworkAuthentication.authenticateRequest(activity, authHeader);
+    } catch (error) {
+      if (!isAuthenticationError(error)) throw error;
+      return { kind: 'unauthorized', reason: error.message };
+    }
+    return { kind: 'processed', invokeResponse: await this.processActivity(authentication, activity, logic) };
+  }
+}
+
+/**
+ * Tells a rejected token from other failures. botframework-connector 4.23 throws AuthenticationError with
+ * status 401 for a bad token, 400 for a missing header and 500 when the signing keys cannot be loaded. Only
+ * the 500 is keyhunt's problem. botbuilder does not export the class, so its `statusCode` is checked.
+ */
+function isAuthenticationError(error: unknown): error is Error & { statusCode: number } {
+  if (!(error instanceof Error)) return false;
+  const { statusCode } = error as { statusCode?: unknown };
+  return statusCode === 400 || statusCode === 401 || statusCode === 403;
+}
+
 /** Creates the CloudAdapter. Throws TeamsSetupError instead of ever turning authentication off silently. */
 export function createCloudAdapter(
   config: TeamsConfig,
   authentication: TeamsAuthentication,
   logger: Logger,
-): CloudAdapter {
+): KeyhuntCloudAdapter {
   const appId = config.appId.trim();
   if (authentication === 'bot-framework' && appId === '') {
     throw new TeamsSetupError(
@@ -69,7 +113,7 @@ export function createCloudAdapter(
       { cause: error },
     );
   }
-  return new CloudAdapter(botFrameworkAuthentication);
+  return new KeyhuntCloudAdapter(botFrameworkAuthentication);
 }
 
 /** Sends and updates cards in stored conversations with `continueConversationAsync`. */

@@ -1,13 +1,15 @@
 /**
- * POST /api/messages on keyhunt's shared node:http server. CloudAdapter.process expects an Express-like
- * request with a parsed JSON body and a response with status, header, send and end. This file builds both
- * from the raw node objects.
+ * POST /api/messages on keyhunt's shared node:http server. The route reads and checks the activity itself
+ * and passes it to KeyhuntCloudAdapter, in place of `CloudAdapter.process`. botbuilder 4.23's `process`
+ * responds to a body without a string `type` with 500 and writes each rejected token to console.error.
+ * Here both get a 4xx response and a warning that rejection-log.ts limits to one line per status per minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CloudAdapter, Request, Response, TurnContext } from 'botbuilder';
+import type { Activity, InvokeResponse, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { HttpRoute } from '../../server.js';
 import { createRejectionLog } from '../rejection-log.js';
+import type { KeyhuntCloudAdapter } from './adapter.js';
 
 export const MESSAGES_PATH = '/api/messages';
 /** Maximum request body size in bytes. Teams activities are far smaller, so the limit only stops memory exhaustion. */
@@ -15,7 +17,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Creates the route that hands Bot Framework activities to the adapter and the bot's turn logic. */
 export function createMessagesRoute(options: {
-  adapter: CloudAdapter;
+  adapter: KeyhuntCloudAdapter;
   logic: (context: TurnContext) => Promise<void>;
   logger: Logger;
   clock: () => Date;
@@ -28,7 +30,6 @@ export function createMessagesRoute(options: {
     method: 'POST',
     path: MESSAGES_PATH,
     handler: async (req, res) => {
-      // botbuilder reports a failed token check with console.error, so a missing header is rejected here instead.
       if (requireAuthorizationHeader && !req.headers.authorization) {
         logRejection(401, req, 'Rejected a Teams request without an Authorization header');
         sendText(res, 401, 'Authorization header required\n');
@@ -49,8 +50,19 @@ export function createMessagesRoute(options: {
         sendText(res, 400, 'Request body is not a JSON object\n');
         return;
       }
-      const request: Request = { body: body.value, headers: req.headers, method: req.method };
-      await adapter.process(request, wrapResponse(res), logic);
+      const activity = toActivity(body.value);
+      if (!activity) {
+        logRejection(400, req, 'Rejected a Teams request whose activity has no type');
+        sendText(res, 400, 'The activity has no type\n');
+        return;
+      }
+      const outcome = await adapter.processAuthenticated(req.headers.authorization ?? '', activity, logic);
+      if (outcome.kind === 'unauthorized') {
+        logRejection(401, req, `Rejected a Teams request whose token is invalid: ${outcome.reason}`);
+        sendText(res, 401, 'The Authorization token is invalid\n');
+        return;
+      }
+      sendInvokeResponse(res, outcome.invokeResponse);
     },
   };
 }
@@ -83,37 +95,41 @@ async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {
   return { kind: 'ok', value: value as Record<string, unknown> };
 }
 
-/** Adapts a node response to botbuilder's Response: `send` buffers the body, `end` writes it once. */
-function wrapResponse(res: ServerResponse): Response {
-  let body: string | Buffer | null = null;
-  return {
-    socket: res.socket,
-    status(code: number) {
-      res.statusCode = code;
-      return this;
-    },
-    header(name: string, value: unknown) {
-      res.setHeader(name, String(value));
-      return this;
-    },
-    send(payload?: unknown) {
-      if (payload === undefined || payload === null) return this;
-      if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
-        body = payload;
-        if (!res.hasHeader('content-type')) res.setHeader('content-type', 'text/plain; charset=utf-8');
-      } else {
-        body = JSON.stringify(payload);
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-      }
-      return this;
-    },
-    end() {
-      if (res.writableEnded) return this;
-      if (body === null) res.end();
-      else res.end(body);
-      return this;
-    },
-  };
+/**
+ * Returns the body as an activity with its time fields converted to Date, keeping the text in `rawTimestamp`
+ * and the like, as botbuilder 4.23's `validateAndFixActivity` does. Returns null when `type` is not a
+ * non-empty string.
+ */
+function toActivity(body: Record<string, unknown>): Activity | null {
+  if (typeof body['type'] !== 'string' || body['type'] === '') return null;
+  const activity: Record<string, unknown> = { ...body };
+  const timeFields = [
+    ['timestamp', 'rawTimestamp'],
+    ['expiration', 'rawExpiration'],
+    ['localTimestamp', 'rawLocalTimestamp'],
+  ] as const;
+  for (const [field, rawField] of timeFields) {
+    const value = body[field];
+    if (typeof value !== 'string') continue;
+    activity[rawField] = value;
+    activity[field] = new Date(value);
+  }
+  return activity as unknown as Activity;
+}
+
+/** Writes the turn's invoke response, or 200 without a body when the activity was not an invoke. */
+function sendInvokeResponse(res: ServerResponse, invokeResponse: InvokeResponse | undefined): void {
+  const status = invokeResponse?.status ?? 200;
+  const body: unknown = invokeResponse?.body;
+  if (body === undefined || body === null) {
+    res.writeHead(status).end();
+    return;
+  }
+  if (typeof body === 'string') {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
