@@ -2,8 +2,9 @@
  * The detector for scans: records go in one at a time in any order, findings come out at the end.
  */
 import { buildFinding, isPairInWindow } from './enrich.js';
+import { EventIdTable, KeyUseStore } from './key-uses.js';
 import { normalizeRecord } from './normalize.js';
-import type { DetectionResult, DetectionStats, Finding, KeyEvent, KeyUseEvent, SkipReason } from './types.js';
+import type { DetectionResult, DetectionStats, Finding, KeyEvent, SkipReason } from './types.js';
 
 export interface DetectorOptions {
   thresholdMs: number;
@@ -34,9 +35,9 @@ function earliest(a: KeyEvent | undefined, b: KeyEvent): KeyEvent {
 
 export class Detector {
   private readonly options: DetectorOptions;
-  private readonly seenEventIds = new Set<string>();
+  private readonly seenEventIds = new EventIdTable();
   private readonly keyEvents: KeyEvent[] = [];
-  private readonly usesByKey = new Map<string, KeyUseEvent[]>();
+  private readonly uses = new KeyUseStore();
   private readonly skipped: Partial<Record<SkipReason, number>> = {};
   private recordsRead = 0;
 
@@ -75,18 +76,15 @@ export class Detector {
     const retained = keyEvent ?? use;
     // Only retained records are deduplicated, so the set of seen ids grows with key activity, not traffic.
     if (!retained) return normalized.skip;
-    if (this.seenEventIds.has(retained.eventId)) {
+    const seenBefore = this.seenEventIds.size;
+    const eventOrdinal = this.seenEventIds.intern(retained.eventId);
+    if (this.seenEventIds.size === seenBefore) {
       this.skip('duplicate-event-id');
       return normalized.skip;
     }
-    this.seenEventIds.add(retained.eventId);
 
     if (keyEvent) this.keyEvents.push(keyEvent);
-    if (use) {
-      const uses = this.usesByKey.get(use.accessKeyId);
-      if (uses) uses.push(use);
-      else this.usesByKey.set(use.accessKeyId, [use]);
-    }
+    if (use) this.uses.add(use, eventOrdinal);
     return normalized.skip;
   }
 
@@ -113,7 +111,7 @@ export class Detector {
         pairsOutsideWindow++;
         continue;
       }
-      const uses = this.usesByKey.get(accessKeyId) ?? [];
+      const uses = this.uses.uses(accessKeyId, this.seenEventIds);
       findings.push(buildFinding(create, del, { keyEvents: this.keyEvents, uses }));
     }
     findings.sort(compareFindings);
