@@ -9,14 +9,7 @@
  * signature check returns 401. Socket Mode is used when an app-level token is configured. Then Slack sends
  * requests over a WebSocket and no route is mounted.
  */
-import {
-  App,
-  HTTPReceiver,
-  SocketModeReceiver,
-  webApi,
-  type Logger as SlackLogger,
-  type Receiver,
-} from '@slack/bolt';
+import { App, HTTPReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../../config.js';
 import type { Store } from '../../pipeline/ports.js';
@@ -29,6 +22,8 @@ import { ChannelQueue } from './channel-queue.js';
 import { COMMAND_NAME, registerKeyhuntCommand } from './command.js';
 import { SLACK_EVENTS_PATH, createEventsRoute } from './events-route.js';
 import { SlackNotifier } from './notifier.js';
+import { buildReceiver } from './receiver.js';
+import { describeRequestIds } from './request-body.js';
 import { createSlackSummarySender } from './summary.js';
 import { createTriagerPolicy } from './triagers.js';
 import {
@@ -87,13 +82,14 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
   const mode = config.appToken ? 'socket' : 'http';
   const slackApiUrl = config.apiUrl ?? undefined;
 
-  const receiver = buildReceiver(config, boltLogger);
+  const receiver = buildReceiver(config, boltLogger, logger);
   const app = new App({
     token: config.botToken,
     receiver,
     logger: boltLogger,
     clientOptions: { slackApiUrl, retryConfig: options.retryConfig ?? SLACK_RETRY_POLICY },
     deferInitialization: true,
+    extendedErrorHandler: true,
   });
   const client = app.client;
   client.on(webApi.WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, details: { url?: string }) => {
@@ -102,9 +98,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
       'Slack rate limited a call; waiting for Retry-After before retrying',
     );
   });
-  app.error(async (error) => {
-    logger.error({ err: error }, 'A Slack listener failed');
-  });
+  app.error(logListenerError(logger));
 
   const queue = new ChannelQueue(options.channelPostIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
   const notifier = new SlackNotifier({
@@ -189,18 +183,16 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
   };
 }
 
-/** Builds the Socket Mode receiver when an app-level token is set, and Bolt's HTTP receiver otherwise. */
-function buildReceiver(config: SlackConfig, boltLogger: SlackLogger): Receiver {
-  if (config.appToken) {
-    return new SocketModeReceiver({
-      appToken: config.appToken,
-      logger: boltLogger,
-      installerOptions: { clientOptions: { slackApiUrl: config.apiUrl ?? undefined } },
-    });
-  }
-  return new HTTPReceiver({
-    signingSecret: config.signingSecret,
-    endpoints: SLACK_EVENTS_PATH,
-    logger: boltLogger,
-  });
+/** Bolt's handler type for `extendedErrorHandler: true`, which Bolt 5.1.0 does not export by name. */
+type ExtendedErrorHandler = Parameters<App['error']>[0];
+
+/** Logs a listener's error with the ids of the request it was handling. */
+function logListenerError(logger: Logger): ExtendedErrorHandler {
+  return async ({ error, body, context }) => {
+    const ids = describeRequestIds(body);
+    logger.error(
+      { err: error, ...ids, teamId: context.teamId ?? ids.teamId, userId: context.userId ?? ids.userId },
+      'A Slack listener failed',
+    );
+  };
 }

@@ -98,7 +98,7 @@ async function verifyRequest(
   }
 }
 
-/** Adds the request's Slack timestamp header to each warning, so a stale request can be told from a forged one. */
+/** Adds the request's Slack timestamp header to each warning, to tell a stale request from a forged one. */
 function createSlackRejectionLog(logger: Logger, clock: () => Date): RejectionLog {
   const log = createRejectionLog(logger, clock);
   return (status, req, message) =>

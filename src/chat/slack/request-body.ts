@@ -1,7 +1,7 @@
 /**
  * Checks the parsed body of a signed Slack request before Bolt receives it. Bolt 5.1.0's HTTPReceiver reads
  * `body.ssl_check` outside any try block, so a body that is not an object ends the process. A body of a kind
- * no keyhunt listener handles is never acknowledged, and Bolt answers it with 404 only after 3 seconds.
+ * no keyhunt listener handles is never acknowledged, and Bolt responds to it with 404 only after 3 seconds.
  * The checks follow the order in which Bolt 5.1.0 picks the listener type (`getTypeAndConversation`).
  */
 import { TRIAGE_ACTION_PATTERN } from './actions.js';
@@ -88,4 +88,43 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'undefined') return 'missing';
   return `the ${typeof value} ${String(value)}`;
+}
+
+/** Ids that name who sent a Slack request and what it requested, for log lines about it. */
+export interface SlackRequestIds {
+  teamId?: string;
+  userId?: string;
+  channelId?: string;
+  actionId?: string;
+  command?: string;
+}
+
+/** Reads the ids of a slash command or interactive payload, leaving out fields that are not strings. */
+export function describeRequestIds(body: unknown): SlackRequestIds {
+  if (!isRecord(body)) return {};
+  const team = readRecord(body, 'team');
+  const user = readRecord(body, 'user');
+  const channel = readRecord(body, 'channel');
+  const actions = body['actions'];
+  const action: unknown = Array.isArray(actions) ? actions[0] : undefined;
+  const ids: SlackRequestIds = {
+    teamId: readString(body, 'team_id') ?? readString(team, 'id') ?? readString(user, 'team_id'),
+    userId: readString(body, 'user_id') ?? readString(user, 'id'),
+    channelId: readString(body, 'channel_id') ?? readString(channel, 'id'),
+    actionId: isRecord(action) ? readString(action, 'action_id') : undefined,
+    command: readString(body, 'command'),
+  };
+  return Object.fromEntries(
+    Object.entries(ids).filter(([, value]) => value !== undefined),
+  ) as SlackRequestIds;
+}
+
+function readRecord(body: Record<string, unknown>, field: string): Record<string, unknown> {
+  const value = body[field];
+  return isRecord(value) ? value : {};
+}
+
+function readString(body: Record<string, unknown>, field: string): string | undefined {
+  const value = body[field];
+  return typeof value === 'string' ? value : undefined;
 }

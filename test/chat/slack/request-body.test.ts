@@ -2,7 +2,11 @@
  * The shape check of signed Slack request bodies, which runs before Bolt receives a request.
  */
 import { describe, expect, it } from '@jest/globals';
-import { checkSlackRequestBody, describeValue } from '../../../src/chat/slack/request-body.js';
+import {
+  checkSlackRequestBody,
+  describeRequestIds,
+  describeValue,
+} from '../../../src/chat/slack/request-body.js';
 
 const COMMAND = '/keyhunt';
 
@@ -97,5 +101,38 @@ describe('describeValue', () => {
 
   it('names a missing value', () => {
     expect(describeValue(undefined)).toBe('missing');
+  });
+});
+
+describe('describeRequestIds', () => {
+  it('reads a slash command', () => {
+    expect(describeRequestIds({ ...command, team_id: 'T0KEYHUNT' })).toEqual({
+      teamId: 'T0KEYHUNT',
+      userId: 'UALICE',
+      channelId: 'CFINDINGS',
+      command: COMMAND,
+    });
+  });
+
+  it('reads a click', () => {
+    expect(describeRequestIds(click)).toEqual({
+      teamId: 'T0KEYHUNT',
+      userId: 'UALICE',
+      channelId: 'CFINDINGS',
+      actionId: 'finding.acknowledge',
+    });
+  });
+
+  it('takes the team from the user of an org-wide click', () => {
+    const body = { ...click, team: null, user: { id: 'UALICE', team_id: 'T0OTHER' } };
+    expect(describeRequestIds(body)['teamId']).toBe('T0OTHER');
+  });
+
+  it('leaves out values that are not strings', () => {
+    expect(describeRequestIds({ user: { id: 5 }, actions: [null], command: ['/keyhunt'] })).toEqual({});
+  });
+
+  it('returns nothing for a body that is not an object', () => {
+    expect(describeRequestIds(null)).toEqual({});
   });
 });
