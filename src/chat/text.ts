@@ -94,12 +94,17 @@ export function stateLabel(state: TriageState, resolution: Resolution | null): s
   return `${STATE_LABELS[state]}${resolved}`;
 }
 
-/** Formats activity counts as one line, such as "3 key(s) created, 3 deleted, 1 failed create(s), 0 failed delete(s)". */
+/** Formats a count with its noun in the singular or the plural, such as "1 finding" or "2 findings". */
+export function formatCount(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
+/** Formats activity counts as one line, such as "3 keys created, 3 deleted, 1 failed create, 0 failed deletes". */
 export function formatCounts(counts: ActivityCounts): string {
-  return (
-    `${counts.keysCreated} key(s) created, ${counts.keysDeleted} deleted, ` +
-    `${counts.failedCreates} failed create(s), ${counts.failedDeletes} failed delete(s)`
-  );
+  const created = formatCount(counts.keysCreated, 'key');
+  const failedCreates = formatCount(counts.failedCreates, 'failed create');
+  const failedDeletes = formatCount(counts.failedDeletes, 'failed delete');
+  return `${created} created, ${counts.keysDeleted} deleted, ${failedCreates}, ${failedDeletes}`;
 }
 
 /** Formats counts per severity as one line, such as "Critical 1 · High 2 · Medium 0 · Low 0". */
@@ -153,7 +158,7 @@ export function describeUsageLines(usage: KeyUsage, format: UsageFormat): string
   }
   if (usage.count === 0) return ['Not used during its lifetime.'];
 
-  const lines = [`Used in ${usage.count} call(s).`];
+  const lines = [`Used in ${formatCount(usage.count, 'call')}.`];
   if (usage.eventNames.length > 0) lines.push(`Calls: ${listValues(usage.eventNames, format.value)}`);
   if (usage.sourceIPAddresses.length > 0) {
     lines.push(`From: ${listValues(usage.sourceIPAddresses, format.value)}`);

@@ -28,6 +28,11 @@ export interface SeverityRule {
 const ONE_HOUR_SECONDS = 3600;
 const BASE_SCORE = 1;
 
+/** Returns the noun in the singular for a count of 1 and with an "s" otherwise. */
+function nounFor(count: number, singular: string): string {
+  return count === 1 ? singular : `${singular}s`;
+}
+
 export const SEVERITY_RULES: readonly SeverityRule[] = [
   {
     id: 'root-involved',
@@ -46,7 +51,9 @@ export const SEVERITY_RULES: readonly SeverityRule[] = [
     id: 'used-while-alive',
     weight: 1,
     evaluate: (facts) =>
-      facts.usage.count > 0 ? `The key made ${facts.usage.count} API calls before it was deleted` : null,
+      facts.usage.count > 0
+        ? `The key made ${facts.usage.count} API ${nounFor(facts.usage.count, 'call')} before it was deleted`
+        : null,
   },
   {
     id: 'used-from-new-address',
@@ -86,7 +93,10 @@ export const SEVERITY_RULES: readonly SeverityRule[] = [
     weight: 1,
     evaluate: (facts) => {
       const failed = facts.creatorCounts.failedCreates + facts.creatorCounts.failedDeletes;
-      return failed > 0 ? `The creator had ${failed} failed CreateAccessKey or DeleteAccessKey calls` : null;
+      const calls = nounFor(failed, 'call');
+      return failed > 0
+        ? `The creator had ${failed} failed CreateAccessKey or DeleteAccessKey ${calls}`
+        : null;
     },
   },
   {

@@ -12,6 +12,8 @@ import {
   describeKeyOwner,
   describePrincipal,
   describeUsageLines,
+  formatCount,
+  formatCounts,
   formatSeverityCounts,
   formatStateCounts,
   limitList,
@@ -78,7 +80,7 @@ describe('chat text', () => {
     };
     const format = { value: quote, time: (iso: string) => `<${iso}>` };
     expect(describeUsageLines(usage, format)).toEqual([
-      'Used in 2 call(s).',
+      'Used in 2 calls.',
       'Calls: "ListBuckets"',
       'From: "198.51.100.20"',
       'First <2025-03-01T10:01:00Z>, last <2025-03-01T10:02:30Z>',
@@ -107,5 +109,41 @@ describe('chat text', () => {
       '../pipeline/query.js',
       '../pipeline/triage.js',
     ]);
+  });
+});
+
+describe('counts in text', () => {
+  it.each<[number, string]>([
+    [0, '0 findings'],
+    [1, '1 finding'],
+    [2, '2 findings'],
+  ])('formats %i findings', (count, expected) => {
+    expect(formatCount(count, 'finding')).toBe(expected);
+  });
+
+  it('takes an irregular plural', () => {
+    expect(formatCount(2, 'entry', 'entries')).toBe('2 entries');
+  });
+
+  it('formats activity counts of one', () => {
+    const counts = { keysCreated: 1, keysDeleted: 1, failedCreates: 1, failedDeletes: 1 };
+    expect(formatCounts(counts)).toBe('1 key created, 1 deleted, 1 failed create, 1 failed delete');
+  });
+
+  it('formats activity counts of several', () => {
+    const counts = { keysCreated: 3, keysDeleted: 2, failedCreates: 0, failedDeletes: 2 };
+    expect(formatCounts(counts)).toBe('3 keys created, 2 deleted, 0 failed creates, 2 failed deletes');
+  });
+
+  it('says one call in the singular', () => {
+    const usage: KeyUsage = {
+      available: true,
+      count: 1,
+      eventNames: [],
+      sourceIPAddresses: [],
+      firstUsedAt: null,
+      lastUsedAt: null,
+    };
+    expect(describeUsageLines(usage, { value: quote, time: (iso) => iso })).toEqual(['Used in 1 call.']);
   });
 });

@@ -5,7 +5,14 @@ import { formatDuration } from '../../duration.js';
 import type { StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
 import type { CommandUsage, PollHealthReport, QueryResult } from '../../pipeline/query.js';
 import { RESOLUTION_LABELS, STATE_LABELS } from '../../pipeline/triage.js';
-import { findingStateLabel, formatStateCounts, limitList, severityLabel, truncate } from '../text.js';
+import {
+  findingStateLabel,
+  formatCount,
+  formatStateCounts,
+  limitList,
+  severityLabel,
+  truncate,
+} from '../text.js';
 import {
   ACTIONS_BLOCK_ID,
   buildFindingMessage,
@@ -100,7 +107,7 @@ function buildPeriodResponse(
     .map((group) => `${STATE_LABELS[group.state]} ${group.findings.length}`)
     .join(' · ');
   const title =
-    `*${result.total} finding(s) whose key was deleted in the last ${period}* ` +
+    `*${formatCount(result.total, 'finding')} whose key was deleted in the last ${period}* ` +
     `(${slackDate(result.from)} to ${slackDate(result.to)})\n${counts}`;
   const blocks = [section(title)];
   for (const group of result.groups) {
@@ -108,7 +115,7 @@ function buildPeriodResponse(
     blocks.push(section(`${heading}\n${formatFindingList(group.findings, false)}`));
   }
   return {
-    text: `${result.total} finding(s) whose key was deleted in the last ${period}: ${counts}`,
+    text: `${formatCount(result.total, 'finding')} whose key was deleted in the last ${period}: ${counts}`,
     blocks,
   };
 }
@@ -139,7 +146,7 @@ function buildStatusResponse(result: Extract<QueryResult, { kind: 'status' }>, n
   const health = formatPollHealth(result.health, now);
   const verdict = result.health.gaps.length === 0 ? 'healthy' : 'has coverage gaps';
   return {
-    text: `keyhunt status: poller ${verdict}; ${result.total} finding(s) stored.`,
+    text: `keyhunt status: poller ${verdict}; ${formatCount(result.total, 'finding')} stored.`,
     blocks: [
       section(`*Poller*\n${health}`),
       section(`*Findings by state* (${result.total} stored)\n${counts}`),
@@ -177,9 +184,9 @@ function buildUserResponse(userName: string, findings: readonly StoredFinding[])
   const name = inlineCode(userName);
   if (findings.length === 0)
     return textMessage(`No stored findings where ${name} owns, created or deleted the key.`);
-  const title = `*${findings.length} finding(s) where ${name} owns, created or deleted the key*`;
+  const title = `*${formatCount(findings.length, 'finding')} where ${name} owns, created or deleted the key*`;
   return {
-    text: `${findings.length} finding(s) for ${escapeMrkdwn(userName)}`,
+    text: `${formatCount(findings.length, 'finding')} for ${escapeMrkdwn(userName)}`,
     blocks: [section(`${title}\n${formatFindingList(findings, true)}`)],
   };
 }

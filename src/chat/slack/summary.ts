@@ -6,7 +6,14 @@ import type { Logger } from 'pino';
 import { formatDuration } from '../../duration.js';
 import type { DailySummary, SummarySender } from '../../pipeline/summary.js';
 import { STATE_LABELS } from '../../pipeline/triage.js';
-import { describeKeyOwner, formatSeverityCounts, formatStateCounts, limitList, truncate } from '../text.js';
+import {
+  describeKeyOwner,
+  formatCount,
+  formatSeverityCounts,
+  formatStateCounts,
+  limitList,
+  truncate,
+} from '../text.js';
 import { describeActor, type KnownBlock, type SlackMessage } from './blocks.js';
 import type { ChannelQueue } from './channel-queue.js';
 import { describeFindingBrief } from './finding-text.js';
@@ -41,9 +48,10 @@ export function buildSummaryMessage(summary: DailySummary, resend: boolean): Sla
   const states = formatStateCounts(summary.byState);
   const suppressed =
     summary.suppressed > 0 ? `\nSuppressed by rules: ${summary.suppressed} (counted as resolved)` : '';
+  const findings = formatCount(summary.total, 'finding');
   blocks.push(
     section(
-      `*Last 24 hours* (${slackDate(summary.from)} to ${slackDate(summary.to)}): ${summary.total} finding(s)\n` +
+      `*Last 24 hours* (${slackDate(summary.from)} to ${slackDate(summary.to)}): ${findings}\n` +
         `By severity: ${severities}\nBy state: ${states}${suppressed}`,
     ),
   );
@@ -53,9 +61,11 @@ export function buildSummaryMessage(summary: DailySummary, resend: boolean): Sla
   blocks.push(section(`*Poller health*\n${formatPollHealth(summary.health, now)}`));
 
   const coverage =
-    summary.health.gaps.length === 0 ? 'no coverage gaps' : `${summary.health.gaps.length} coverage gap(s)`;
+    summary.health.gaps.length === 0
+      ? 'no coverage gaps'
+      : formatCount(summary.health.gaps.length, 'coverage gap');
   const text =
-    `keyhunt daily summary for ${summary.localDate}: ${summary.total} finding(s) in the last 24 hours, ` +
+    `keyhunt daily summary for ${summary.localDate}: ${findings} in the last 24 hours, ` +
     `${summary.unacknowledged.length} unacknowledged, ${coverage}.`;
   return { text, blocks };
 }

@@ -19,6 +19,7 @@ import {
 import {
   SEVERITY_LABELS,
   findingStateLabel,
+  formatCount,
   formatSeverityCounts,
   formatStateCounts,
   limitList,
@@ -118,7 +119,7 @@ export function buildSummaryCard(summary: DailySummary, options: { resend?: bool
 
   if (summary.topUsers.length > 0) {
     const users = summary.topUsers.map((user) =>
-      textLine(`${keyOwnerLabel(user.userName)}: ${user.count} finding(s)`),
+      textLine(`${keyOwnerLabel(user.userName)}: ${formatCount(user.count, 'finding')}`),
     );
     body.push(section('Key owners with the most findings', users));
   }

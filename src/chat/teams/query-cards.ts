@@ -16,7 +16,7 @@ import {
 } from './card-elements.js';
 import { cleanValue, formatUtc } from './card-text.js';
 import { buildFindingCard } from './cards.js';
-import { formatStateCounts } from '../text.js';
+import { formatCount, formatStateCounts } from '../text.js';
 import { buildHealthSection, describeFindingBrief, listLines } from './list-cards.js';
 
 /**
@@ -40,9 +40,12 @@ export function buildQueryCard(result: QueryResult): AdaptiveCard {
           weight: 'bolder',
           size: 'large',
         }),
-        textLine(`${formatUtc(result.from)} to ${formatUtc(result.to)}: ${result.total} finding(s)`, {
-          isSubtle: true,
-        }),
+        textLine(
+          `${formatUtc(result.from)} to ${formatUtc(result.to)}: ${formatCount(result.total, 'finding')}`,
+          {
+            isSubtle: true,
+          },
+        ),
         ...(groups.length > 0 ? groups : [textLine('No findings in this period.')]),
       ]);
     }

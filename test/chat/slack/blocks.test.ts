@@ -74,12 +74,12 @@ describe('buildFindingMessage', () => {
         '_The key was created for another user._',
     );
     expect(texts[1]).toBe(
-      '*Key use*\nUsed in 2 call(s).\nCalls: `ListBuckets`, `GetCallerIdentity`\nFrom: `198.51.100.20`\n' +
+      '*Key use*\nUsed in 2 calls.\nCalls: `ListBuckets`, `GetCallerIdentity`\nFrom: `198.51.100.20`\n' +
         'First <!date^1740823260^{date_num} {time_secs}|2025-03-01T10:01:00Z>, last <!date^1740823350^{date_num} {time_secs}|2025-03-01T10:02:30Z>',
     );
     expect(texts[2]).toBe(
-      '*Activity of `alice` in the scanned period*\n2 key(s) created, 2 deleted, 0 failed create(s), 1 failed delete(s)\n' +
-        '*Activity of `arn:aws:iam::111122223333:user/admin`*\n3 key(s) created, 3 deleted, 1 failed create(s), 0 failed delete(s)',
+      '*Activity of `alice` in the scanned period*\n2 keys created, 2 deleted, 0 failed creates, 1 failed delete\n' +
+        '*Activity of `arn:aws:iam::111122223333:user/admin`*\n3 keys created, 3 deleted, 1 failed create, 0 failed deletes',
     );
     expect(texts[3]).toBe(
       '*MITRE ATT&amp;CK*\n<https://attack.mitre.org/techniques/T1098/001/|T1098.001> Account Manipulation: Additional Cloud Credentials',

@@ -39,14 +39,14 @@ describe('/keyhunt over HTTP', () => {
     expect(result.elapsedMs).toBeLessThan(3000);
     expect(JSON.parse(result.text)).toEqual({
       response_type: 'ephemeral',
-      text: '1 finding(s) whose key was deleted in the last 24h: Open 1',
+      text: '1 finding whose key was deleted in the last 24h: Open 1',
       blocks: [
         {
           type: 'section',
           text: {
             type: 'mrkdwn',
             text:
-              '*1 finding(s) whose key was deleted in the last 24h* ' +
+              '*1 finding whose key was deleted in the last 24h* ' +
               '(<!date^1740744000^{date_num} {time_secs}|2025-02-28T12:00:00.000Z> to ' +
               '<!date^1740830400^{date_num} {time_secs}|2025-03-01T12:00:00.000Z>)\nOpen 1',
           },
@@ -69,13 +69,13 @@ describe('/keyhunt over HTTP', () => {
     expect(result.elapsedMs).toBeLessThan(3000);
     const body = JSON.parse(result.text) as { response_type: string; text: string };
     expect(body.response_type).toBe('in_channel');
-    expect(body.text).toBe('1 finding(s) whose key was deleted in the last 2h: Open 1');
+    expect(body.text).toBe('1 finding whose key was deleted in the last 2h: Open 1');
   });
 
   it('responds to status with counts', async () => {
     const result = await postSigned(harness.eventsUrl, command('status'));
     const body = JSON.parse(result.text) as { text: string; blocks: Array<{ text: { text: string } }> };
-    expect(body.text).toBe('keyhunt status: poller has coverage gaps; 1 finding(s) stored.');
+    expect(body.text).toBe('keyhunt status: poller has coverage gaps; 1 finding stored.');
     expect(body.blocks[1]!.text.text).toBe(
       '*Findings by state* (1 stored)\nOpen 1 · Escalated 0 · Acknowledged 0 · Resolved 0',
     );
@@ -94,7 +94,7 @@ describe('/keyhunt over HTTP', () => {
   it('responds to user NAME', async () => {
     const result = await postSigned(harness.eventsUrl, command('user ALICE'));
     const body = JSON.parse(result.text) as { text: string };
-    expect(body.text).toBe('1 finding(s) for ALICE');
+    expect(body.text).toBe('1 finding for ALICE');
   });
 
   it('responds to invalid text with usage', async () => {

@@ -36,7 +36,7 @@ describe('buildSummaryMessage', () => {
     const message = buildSummaryMessage(summaryWith([storedFinding(sampleFinding())]), false);
     const blocks = message.blocks as Section[];
     expect(message.text).toBe(
-      'keyhunt daily summary for 2025-03-01: 1 finding(s) in the last 24 hours, 1 unacknowledged, no coverage gaps.',
+      'keyhunt daily summary for 2025-03-01: 1 finding in the last 24 hours, 1 unacknowledged, no coverage gaps.',
     );
     expect(blocks.map((block) => block.type)).toEqual([
       'header',
@@ -48,7 +48,7 @@ describe('buildSummaryMessage', () => {
     ]);
     expect(blocks[1]!.text!.text).toBe(
       '*Last 24 hours* (<!date^1740744000^{date_num} {time_secs}|2025-02-28T12:00:00.000Z> to ' +
-        '<!date^1740830400^{date_num} {time_secs}|2025-03-01T12:00:00.000Z>): 1 finding(s)\n' +
+        '<!date^1740830400^{date_num} {time_secs}|2025-03-01T12:00:00.000Z>): 1 finding\n' +
         'By severity: Critical 0 · High 1 · Medium 0 · Low 0\n' +
         'By state: Open 1 · Escalated 0 · Acknowledged 0 · Resolved 0',
     );
@@ -71,7 +71,7 @@ describe('buildSummaryMessage', () => {
       ':repeat: Sent again because an earlier send was interrupted; an earlier copy may exist.',
     );
     expect(message.text).toBe(
-      'keyhunt daily summary for 2025-03-01: 0 finding(s) in the last 24 hours, 0 unacknowledged, 1 coverage gap(s).',
+      'keyhunt daily summary for 2025-03-01: 0 findings in the last 24 hours, 0 unacknowledged, 1 coverage gap.',
     );
     expect(blocks[blocks.length - 1]!.text!.text).toContain(
       ':warning: The last successful poll was 6h ago, longer than the expected 30m.',
@@ -121,7 +121,7 @@ describe('daily summary in Slack', () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]!.args.channel).toBe(CHANNEL_ID);
     expect(posts[0]!.args.text).toBe(
-      'keyhunt daily summary for 2025-03-01: 0 finding(s) in the last 24 hours, 0 unacknowledged, 1 coverage gap(s).',
+      'keyhunt daily summary for 2025-03-01: 0 findings in the last 24 hours, 0 unacknowledged, 1 coverage gap.',
     );
   });
 });

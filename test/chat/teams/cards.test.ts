@@ -139,10 +139,10 @@ describe('finding card', () => {
         '198.51.100.7',
         'create-event-0001',
         'delete-event-0001',
-        'Used in 3 call(s).',
+        'Used in 3 calls.',
         'Calls: GetCallerIdentity, ListBuckets',
         'From: 203.0.113.9',
-        '2 key(s) created, 2 deleted, 0 failed create(s), 1 failed delete(s)',
+        '2 keys created, 2 deleted, 0 failed creates, 1 failed delete',
         'T1098.001',
         ' Account Manipulation: Additional Cloud Credentials',
         '• The key was used from an IP address that did not create it.',
@@ -163,7 +163,7 @@ describe('finding card', () => {
     const runs = texts(buildFindingCard(storedFinding({}, finding)), 'TextRun');
 
     expect(runs).toContain('Creator arn:aws:iam::111122223333:user/admin: ');
-    expect(runs).toContain('5 key(s) created, 0 deleted, 0 failed create(s), 0 failed delete(s)');
+    expect(runs).toContain('5 keys created, 0 deleted, 0 failed creates, 0 failed deletes');
     expect(runs).toContain('Deleter arn:aws:iam::111122223333:user/ops: ');
     expect(runs).toContain('The key was created for another user.');
   });
@@ -300,7 +300,7 @@ describe('list cards', () => {
     expect(runs).toContain(
       '2023-07-10 12:50:00 UTC: Dana Smith (Slack) escalated kh-0000000002 · Critical · unknown user · key AKIAEXAMPLEKEY000001 · deleted 2023-07-10 12:24:29 UTC · Escalated',
     );
-    expect(runs).toContain('alice: 1 finding(s)');
+    expect(runs).toContain('alice: 1 finding');
   });
 
   test('long lists are cut with a count', () => {
