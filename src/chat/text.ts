@@ -45,6 +45,18 @@ const PLATFORM_LABELS: Readonly<Record<Platform, string>> = {
   rules: 'config file',
 };
 
+// C0 and C1 control characters, and the Unicode bidirectional embedding, override and isolate characters.
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Replaces control and bidirectional-override characters with U+FFFD. A crafted user agent or user name
+ * could otherwise use them to make an ARN or IP address read differently from what it is, or to start a
+ * new line that looks like part of the message.
+ */
+export function replaceUnsafeCharacters(text: string): string {
+  return text.replace(UNSAFE_CHARACTERS, '\ufffd');
+}
+
 /** Shortens text to `max` characters, ending with an ellipsis when anything was cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -23,6 +23,7 @@ import {
   describeKeyOwner,
   describePrincipal,
   platformLabel,
+  replaceUnsafeCharacters,
   severityReasonsHeading,
   stateLabel,
   truncate,
@@ -100,9 +101,12 @@ function field(label: string, value: string): { type: 'mrkdwn'; text: string } {
   return { type: 'mrkdwn', text: truncate(`*${label}*\n${value}`, MAX_FIELD_CHARS) };
 }
 
-/** Returns the key owner as people should read it: the IAM user name, or a note when CloudTrail had none. */
+/**
+ * Returns the key owner as people should read it: the IAM user name with unsafe characters replaced, or a
+ * note when CloudTrail had none. It is not escaped, because the header is plain_text.
+ */
 export function keyOwnerLabel(finding: Finding): string {
-  return describeKeyOwner(finding.userName, (userName) => userName);
+  return describeKeyOwner(finding.userName, replaceUnsafeCharacters);
 }
 
 export function buildHeaderText(finding: Finding): string {

@@ -1,8 +1,9 @@
 /**
  * Text helpers for Slack's mrkdwn and plain_text fields. Everything that comes from CloudTrail goes through
  * `escapeMrkdwn` (or `inlineCode`), because a `<` in a user agent or ARN would otherwise start a link or a
- * mention, and `&` starts an entity.
+ * mention, and `&` starts an entity. Both also replace control and bidirectional-override characters.
  */
+import { replaceUnsafeCharacters } from '../text.js';
 
 /** Block Kit limits from the Block Kit reference: header text 150, section text 3000, a field 2000. */
 export const MAX_HEADER_CHARS = 150;
@@ -11,9 +12,13 @@ export const MAX_FIELD_CHARS = 2000;
 /** Fallback `text` of chat.postMessage is shown in notifications; Slack truncates it at 40,000 characters. */
 export const MAX_FALLBACK_CHARS = 3000;
 
-/** Replaces the three characters Slack treats as control characters in text: &, < and >. */
+/**
+ * Makes untrusted text safe for mrkdwn: control and bidirectional-override characters, line breaks included,
+ * become U+FFFD, and the three characters Slack treats as control characters in text (&, < and >) are
+ * escaped. Pass single values, not composed text whose line breaks should stay.
+ */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return replaceUnsafeCharacters(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
@@ -29,7 +34,7 @@ export function slackDate(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return escapeMrkdwn(iso);
   const seconds = Math.floor(ms / 1000);
-  return `<!date^${seconds}^{date_num} {time_secs}|${iso}>`;
+  return `<!date^${seconds}^{date_num} {time_secs}|${escapeMrkdwn(iso)}>`;
 }
 
 /** Mentions a Slack user id (U..., W...) or user group id (S...) so Slack renders the name. */

@@ -1,8 +1,7 @@
 /**
  * Plain-text sentences about findings for Adaptive Cards. Cards put every value from CloudTrail or the store
  * into a TextRun, which Adaptive Cards never parse as Markdown, so nothing here escapes Markdown. Control and
- * bidirectional-override characters are still replaced, because a crafted user agent could use them to make
- * an ARN or IP address read differently from what it is.
+ * bidirectional-override characters are still replaced (`replaceUnsafeCharacters`).
  */
 import type { ActorSummary, KeyUsage } from '../../detect/types.js';
 import type { StoredFinding, TriageActor } from '../../pipeline/ports.js';
@@ -12,6 +11,7 @@ import {
   describePrincipal,
   describeUsageLines,
   platformLabel,
+  replaceUnsafeCharacters,
   stateLabel,
   truncate,
   userAgentClassLabel,
@@ -20,12 +20,9 @@ import {
 /** Maximum characters of any other single value on a card, such as an ARN or a display name. */
 export const MAX_VALUE_CHARS = 300;
 
-// C0 and C1 control characters, and the Unicode bidirectional embedding, override and isolate characters.
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 /** Makes an untrusted value safe to show: unsafe characters become U+FFFD and the length is capped. */
 export function cleanValue(text: string, max = MAX_VALUE_CHARS): string {
-  return truncate(text.replace(UNSAFE_CHARACTERS, '\ufffd'), max);
+  return truncate(replaceUnsafeCharacters(text), max);
 }
 
 /** Formats an ISO 8601 time as `2023-07-10 12:24:29 UTC`; text that is not an ISO time is returned cleaned. */
