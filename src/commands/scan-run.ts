@@ -101,6 +101,13 @@ async function detectInFiles(
   let filesDone = 0;
   const reader = new CloudTrailFileReader({
     onProblem: (problem) => problems.reportFile(problem),
+    onLoaderError: (error) =>
+      context
+        .logger()
+        .warn(
+          { err: error },
+          `file loader thread failed, loading the remaining files on the main thread: ${error.message}`,
+        ),
     onFileDone: (file, stats) => {
       filesDone += 1;
       problems.finishFile(file.path);

@@ -1,10 +1,10 @@
 /**
  * Loads a whole CloudTrail log file into memory, decompressed, so that it can be parsed in one call. The
- * file is read and gunzipped on libuv's thread pool, so several loads can run while the main thread parses.
+ * calls are synchronous because a scan runs them on a worker thread (see file-loader.ts), where blocking
+ * costs the parser nothing and skips the thread pool round trip of every asynchronous call.
  */
-import { open } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
 /**
  * The largest decompressed file, in bytes, that is loaded whole. Larger files are streamed line by line, so
@@ -14,15 +14,13 @@ export const MAX_BUFFERED_FILE_BYTES = 32 * 1024 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 /**
- * Bounds of the gunzip output chunk size. Each chunk is one round trip to the thread pool, and zlib's default
- * of 16 KiB takes several for a typical delivery file, so the chunk is sized from the compressed size.
+ * Bounds of the gunzip output chunk size. zlib's default of 16 KiB takes several chunks, each a new Buffer
+ * to concatenate, for a typical delivery file, so the chunk is sized from the compressed size.
  */
 const MIN_GUNZIP_CHUNK_BYTES = 16 * 1024;
 const MAX_GUNZIP_CHUNK_BYTES = 1024 * 1024;
 /** An estimate of how far gzip shrinks CloudTrail JSON, used only to size the gunzip output chunks. */
 const EXPECTED_GZIP_RATIO = 8;
-
-const gunzipAsync = promisify(gunzip);
 
 /** Tells whether the bytes start with the gzip magic bytes. */
 export function isGzip(head: Uint8Array): boolean {
@@ -32,28 +30,41 @@ export function isGzip(head: Uint8Array): boolean {
 /**
  * Returns the decompressed content of a regular file of at most `maxBytes` (before and after gunzip). Returns
  * null when the file is to be streamed instead, because it is larger, is not a regular file (such as a pipe),
- * or failed to open, read or gunzip. Never rejects. Failures are not reported here, because the streaming
+ * or failed to open, read or gunzip. Never throws. Failures are not reported here, because the streaming
  * reader meets them again and reports them with the records it could read before them.
  */
-export async function loadFile(path: string, maxBytes: number): Promise<Buffer | null> {
-  let content: Buffer;
+export function loadFileSync(path: string, maxBytes: number): Buffer | null {
   try {
-    const handle = await open(path, 'r');
-    try {
-      const info = await handle.stat();
-      if (!info.isFile() || info.size > maxBytes) return null;
-      content = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-    if (!isGzip(content)) return content.length > maxBytes ? null : content;
-    return await gunzipAsync(content, {
+    const content = readWholeFile(path, maxBytes);
+    if (content === null || !isGzip(content)) return content;
+    return gunzipSync(content, {
       maxOutputLength: Math.max(1, maxBytes),
       chunkSize: gunzipChunkSize(content.length),
     });
   } catch {
     // Truncated gzip, a file over maxBytes once decompressed, or an I/O error: the caller streams the file.
     return null;
+  }
+}
+
+/** Reads a whole regular file of at most `maxBytes`, or returns null for anything else. */
+function readWholeFile(path: string, maxBytes: number): Buffer | null {
+  const fd = openSync(path, 'r');
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > maxBytes) return null;
+    // Reading one byte more than the size detects a file that grew since fstat, which is then streamed instead.
+    const buffer = Buffer.allocUnsafeSlow(info.size + 1);
+    let length = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) return null;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
   }
 }
 

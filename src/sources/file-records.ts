@@ -12,7 +12,7 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { MAX_BUFFERED_FILE_BYTES, isGzip, loadFile } from './file-load.js';
+import { MAX_BUFFERED_FILE_BYTES, isGzip, loadFileSync } from './file-load.js';
 import { readTextRecords } from './file-text.js';
 import { JSON_LINES_NAME, RecordAssembler, errorMessage, fileProblem } from './record-assembler.js';
 
@@ -64,7 +64,7 @@ export async function* readFileRecords(
   report: ProblemHandler,
   maxBufferedBytes = MAX_BUFFERED_FILE_BYTES,
 ): AsyncGenerator<FileRecord> {
-  const content = await loadFile(path, maxBufferedBytes);
+  const content = loadFileSync(path, maxBufferedBytes);
   if (content) yield* readTextRecords(path, content, report);
   else yield* streamFileRecords(path, report);
 }

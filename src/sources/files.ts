@@ -1,13 +1,14 @@
 /**
  * CloudTrail log files on disk: finds the files under the paths given on the command line and reads their
- * records file by file, in order. A few files are loaded ahead while the current one is parsed, so a scan of a
- * large S3-layout archive holds at most FILES_LOADED_AHEAD + 1 files in memory.
+ * records file by file, in order. A worker thread loads a few files ahead while the current one is parsed, so
+ * a scan of a large S3-layout archive keeps at most FILES_LOADED_AHEAD + 1 files in memory.
  */
 import { opendir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeyhuntError } from '../errors.js';
-import { MAX_BUFFERED_FILE_BYTES, loadFile } from './file-load.js';
+import { MAX_BUFFERED_FILE_BYTES } from './file-load.js';
+import { FileLoader } from './file-loader.js';
 import { readFileRecords, streamFileRecords } from './file-records.js';
 import type { FileProblem, FileRecord, ProblemHandler } from './file-records.js';
 import { readTextRecords } from './file-text.js';
@@ -117,10 +118,7 @@ export interface FileReadStats {
   invalidEmbeddedEvents: number;
 }
 
-/**
- * Files read and gunzipped ahead of the one being parsed. Loads run on libuv's thread pool (4 threads by
- * default), so reading and gunzip overlap parsing on the main thread.
- */
+/** Files read and gunzipped on the loader's worker thread ahead of the one being parsed. */
 export const FILES_LOADED_AHEAD = 4;
 
 export interface FileReaderOptions {
@@ -131,6 +129,8 @@ export interface FileReaderOptions {
   filesLoadedAhead?: number;
   /** Largest decompressed size in bytes of a file loaded whole; default MAX_BUFFERED_FILE_BYTES. */
   maxBufferedBytes?: number;
+  /** Called if the loader's worker thread fails; files then load on the main thread. */
+  onLoaderError?: (error: Error) => void;
 }
 
 /**
@@ -143,18 +143,19 @@ class FilePrefetcher {
 
   constructor(
     private readonly files: readonly InputFile[],
+    private readonly loader: FileLoader,
     private readonly ahead: number,
     private readonly maxBytes: number,
   ) {}
 
   take(index: number): Promise<Buffer | null> {
     while (this.started < this.files.length && this.started <= index + this.ahead) {
-      this.loads.set(this.started, loadFile(this.files[this.started]!.path, this.maxBytes));
+      this.loads.set(this.started, this.loader.load(this.files[this.started]!.path, this.maxBytes));
       this.started += 1;
     }
     const load = this.loads.get(index);
     this.loads.delete(index);
-    return load ?? loadFile(this.files[index]!.path, this.maxBytes);
+    return load ?? this.loader.load(this.files[index]!.path, this.maxBytes);
   }
 }
 
@@ -185,30 +186,37 @@ export class CloudTrailFileReader {
    */
   async *batches(files: Iterable<InputFile>): AsyncGenerator<Iterable<FileRecord>> {
     const list = [...files];
+    const loader = new FileLoader({ onWorkerError: this.options.onLoaderError });
     const prefetcher = new FilePrefetcher(
       list,
+      loader,
       this.options.filesLoadedAhead ?? FILES_LOADED_AHEAD,
       this.options.maxBufferedBytes ?? MAX_BUFFERED_FILE_BYTES,
     );
-    for (const [index, file] of list.entries()) {
-      let outcome: 'read' | 'failed' | 'skipped' = 'read';
-      const onProblem = (problem: FileProblem): void => {
-        if (problem.fatal) outcome = 'failed';
-        else if (problem.kind === 'digest-file') outcome = 'skipped';
-        else if (problem.kind === 'invalid-line') this.stats.invalidLines += 1;
-        else if (problem.kind === 'invalid-embedded-event') this.stats.invalidEmbeddedEvents += 1;
-        this.options.onProblem(problem);
-      };
-
-      const content = await prefetcher.take(index);
-      if (content) {
-        yield this.counted(readTextRecords(file.path, content, onProblem));
-      } else {
-        for await (const record of streamFileRecords(file.path, onProblem)) yield this.counted([record]);
-      }
-
-      this.countFile(outcome, file);
+    try {
+      for (const [index, file] of list.entries()) yield* this.readFile(file, await prefetcher.take(index));
+    } finally {
+      await loader.close();
     }
+  }
+
+  /** Yields the records of one file in batches, from its loaded content or streamed when that is null. */
+  private async *readFile(file: InputFile, content: Buffer | null): AsyncGenerator<Iterable<FileRecord>> {
+    let outcome: 'read' | 'failed' | 'skipped' = 'read';
+    const onProblem = (problem: FileProblem): void => {
+      if (problem.fatal) outcome = 'failed';
+      else if (problem.kind === 'digest-file') outcome = 'skipped';
+      else if (problem.kind === 'invalid-line') this.stats.invalidLines += 1;
+      else if (problem.kind === 'invalid-embedded-event') this.stats.invalidEmbeddedEvents += 1;
+      this.options.onProblem(problem);
+    };
+
+    if (content) {
+      yield this.counted(readTextRecords(file.path, content, onProblem));
+    } else {
+      for await (const record of streamFileRecords(file.path, onProblem)) yield this.counted([record]);
+    }
+    this.countFile(outcome, file);
   }
 
   private *counted(records: Iterable<FileRecord>): Generator<FileRecord> {
