@@ -30,7 +30,7 @@ export class EventIdTable {
   intern(id: string): number {
     if (!parseUuid(id, this.parsed)) return this.internOther(id);
     const mask = this.slots.length - 1;
-    for (let slot = hashWords(this.parsed) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = hashWords(this.parsed, 0) & mask; ; slot = (slot + 1) & mask) {
       const ordinal = this.slots[slot]!;
       if (ordinal === EMPTY_SLOT) return this.addUuid(slot);
       if (this.wordsEqual(ordinal)) return ordinal;
@@ -84,8 +84,7 @@ export class EventIdTable {
     const mask = slotCount - 1;
     for (const ordinal of old) {
       if (ordinal === EMPTY_SLOT) continue;
-      const words = this.words.subarray(ordinal * UUID_WORDS, (ordinal + 1) * UUID_WORDS);
-      let slot = hashWords(words) & mask;
+      let slot = hashWords(this.words, ordinal * UUID_WORDS) & mask;
       while (this.slots[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
       this.slots[slot] = ordinal;
     }
@@ -123,11 +122,11 @@ function formatUuid(words: Uint32Array): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Mixes four words into a 32-bit hash with the block and finalization steps of MurmurHash3 x86_32. */
-function hashWords(words: Uint32Array): number {
+/** Mixes the four words at `offset` into a 32-bit hash with the block and finalization steps of MurmurHash3 x86_32. */
+function hashWords(words: Uint32Array, offset: number): number {
   let hash = 0;
   for (let index = 0; index < UUID_WORDS; index += 1) {
-    let word = Math.imul(words[index]!, 0xcc9e2d51);
+    let word = Math.imul(words[offset + index]!, 0xcc9e2d51);
     word = Math.imul((word << 15) | (word >>> 17), 0x1b873593);
     hash ^= word;
     hash = Math.imul((hash << 13) | (hash >>> 19), 5) + 0xe6546b64;
