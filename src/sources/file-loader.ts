@@ -94,3 +94,29 @@ export class FileLoader {
     this.pending.clear();
   }
 }
+
+/**
+ * Loads files in list order with a bounded number of loads in flight. `take` must be called for each index
+ * in order. Loads never reject, so an abandoned prefetcher leaves no unhandled rejection.
+ */
+export class FilePrefetcher {
+  private readonly loads = new Map<number, Promise<Buffer | null>>();
+  private started = 0;
+
+  constructor(
+    private readonly files: readonly { path: string }[],
+    private readonly loader: FileLoader,
+    private readonly ahead: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  take(index: number): Promise<Buffer | null> {
+    while (this.started < this.files.length && this.started <= index + this.ahead) {
+      this.loads.set(this.started, this.loader.load(this.files[this.started]!.path, this.maxBytes));
+      this.started += 1;
+    }
+    const load = this.loads.get(index);
+    this.loads.delete(index);
+    return load ?? this.loader.load(this.files[index]!.path, this.maxBytes);
+  }
+}

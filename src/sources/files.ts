@@ -6,9 +6,10 @@
 import { opendir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { types } from 'node:util';
 import { KeyhuntError } from '../errors.js';
 import { MAX_BUFFERED_FILE_BYTES } from './file-load.js';
-import { FileLoader } from './file-loader.js';
+import { FileLoader, FilePrefetcher } from './file-loader.js';
 import { readFileRecords, streamFileRecords } from './file-records.js';
 import type { FileProblem, FileRecord, ProblemHandler } from './file-records.js';
 import { readTextRecords } from './file-text.js';
@@ -68,24 +69,78 @@ export async function listInputFiles(paths: readonly string[], report: ProblemHa
   return files;
 }
 
+/** Stat calls in flight at once while listing one folder. */
+const CONCURRENT_STATS = 256;
+
+interface FolderEntry {
+  path: string;
+  isDirectory: boolean;
+}
+
 async function walkFolder(folder: string, report: ProblemHandler): Promise<InputFile[]> {
   const files: InputFile[] = [];
   const pending = [folder];
   while (pending.length > 0) {
     const current = pending.pop()!;
-    try {
-      for await (const entry of await opendir(current)) {
-        if (entry.name.startsWith('.')) continue;
-        const path = join(current, entry.name);
-        if (entry.isDirectory()) pending.push(path);
-        else if (RECORD_FILE_NAME.test(entry.name)) files.push(await describeFile(path));
+    const listing = await listFolder(current);
+    // The files of a folder are described concurrently, then taken in entry order up to the first failure,
+    // so the result and the failure reported are those of describing one file at a time.
+    const described = await describeFiles(listing.entries);
+    let failed = listing.failed;
+    let failure = listing.error;
+    for (const [index, entry] of listing.entries.entries()) {
+      const outcome = described[index];
+      if (entry.isDirectory) {
+        pending.push(entry.path);
+      } else if (outcome?.status === 'fulfilled' && outcome.value) {
+        files.push(outcome.value);
+      } else {
+        failed = true;
+        failure = outcome?.status === 'rejected' ? outcome.reason : undefined;
+        break;
       }
-    } catch (error) {
-      const message = `failed to list folder, skipped: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (failed) {
+      // isNativeError, unlike instanceof Error, is also true for errors made in another realm, such as a test's.
+      const reason = types.isNativeError(failure) ? failure.message : String(failure);
+      const message = `failed to list folder, skipped: ${reason}`;
       report({ kind: 'unreadable', path: current, line: null, message, fatal: true });
     }
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Lists the subfolders and log files of a folder, up to the error that stopped the listing, if any. */
+async function listFolder(
+  folder: string,
+): Promise<{ entries: FolderEntry[]; failed: boolean; error?: unknown }> {
+  const entries: FolderEntry[] = [];
+  try {
+    for await (const entry of await opendir(folder)) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) entries.push({ path, isDirectory: true });
+      else if (RECORD_FILE_NAME.test(entry.name)) entries.push({ path, isDirectory: false });
+    }
+  } catch (error) {
+    return { entries, failed: true, error };
+  }
+  return { entries, failed: false };
+}
+
+/** Describes the file entries, CONCURRENT_STATS at a time. Folder entries are described as null. */
+async function describeFiles(
+  entries: readonly FolderEntry[],
+): Promise<Array<PromiseSettledResult<InputFile | null>>> {
+  const outcomes: Array<PromiseSettledResult<InputFile | null>> = [];
+  for (let start = 0; start < entries.length; start += CONCURRENT_STATS) {
+    const batch = entries.slice(start, start + CONCURRENT_STATS);
+    const described = batch.map((entry) =>
+      entry.isDirectory ? Promise.resolve(null) : describeFile(entry.path),
+    );
+    outcomes.push(...(await Promise.allSettled(described)));
+  }
+  return outcomes;
 }
 
 /** Symbolic links are followed; a broken link is listed with size 0 and reported when it is read. */
@@ -131,32 +186,6 @@ export interface FileReaderOptions {
   maxBufferedBytes?: number;
   /** Called if the loader's worker thread fails; files then load on the main thread. */
   onLoaderError?: (error: Error) => void;
-}
-
-/**
- * Loads files in list order with a bounded number of loads in flight. `take` must be called for each index
- * in order. Loads never reject, so an abandoned prefetcher leaves no unhandled rejection.
- */
-class FilePrefetcher {
-  private readonly loads = new Map<number, Promise<Buffer | null>>();
-  private started = 0;
-
-  constructor(
-    private readonly files: readonly InputFile[],
-    private readonly loader: FileLoader,
-    private readonly ahead: number,
-    private readonly maxBytes: number,
-  ) {}
-
-  take(index: number): Promise<Buffer | null> {
-    while (this.started < this.files.length && this.started <= index + this.ahead) {
-      this.loads.set(this.started, this.loader.load(this.files[this.started]!.path, this.maxBytes));
-      this.started += 1;
-    }
-    const load = this.loads.get(index);
-    this.loads.delete(index);
-    return load ?? this.loader.load(this.files[index]!.path, this.maxBytes);
-  }
 }
 
 /** Reads the records of many files in order, loading a few ahead, and counts what it read and skipped. */

@@ -91,6 +91,24 @@ describe('listInputFiles', () => {
     }
   });
 
+  test('link loop fails its folder', async () => {
+    const looped = await mkdtemp(join(tmpdir(), 'keyhunt-files-loop-'));
+    try {
+      await mkdir(join(looped, 'logs'));
+      await symlink('loop.json', join(looped, 'logs', 'loop.json'));
+      await writeFile(join(looped, 'top.json'), '{}');
+      const problems: FileProblem[] = [];
+      const files = await listInputFiles([looped], (problem) => problems.push(problem));
+      expect(files.map((file) => file.path.slice(looped.length + 1))).toEqual(['top.json']);
+      expect(problems.map((problem) => [problem.path, problem.kind, problem.fatal])).toEqual([
+        [join(looped, 'logs'), 'unreadable', true],
+      ]);
+      expect(problems[0]!.message).toMatch(/^failed to list folder, skipped: ELOOP: /);
+    } finally {
+      await rm(looped, { recursive: true, force: true });
+    }
+  });
+
   test('missing path throws InputPathError', async () => {
     const missing = join(folder, 'nope');
     const error = await listInputFiles([folder, missing], () => undefined).catch((caught: unknown) => caught);
