@@ -10,14 +10,12 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { loadConfig, withDotenv } from '../config.js';
 import type { Config } from '../config.js';
-import { formatFindingsJson, formatFindingsNdjson } from '../format/json.js';
-import { formatFindingsTable } from '../format/table.js';
 import type { Logger } from '../log.js';
 import { emptyStoreData } from '../pipeline/ports.js';
-import type { FindingNotifier, Store, StoredFinding } from '../pipeline/ports.js';
+import type { FindingNotifier, Store } from '../pipeline/ports.js';
 import { MemoryStore } from '../pipeline/poll-dry-run.js';
 import { runPoll } from '../pipeline/poll.js';
-import type { PollDeps, PollReport } from '../pipeline/poll.js';
+import type { PollDeps } from '../pipeline/poll.js';
 import { scheduleJob } from '../schedule/scheduler.js';
 import { createCloudTrailClient } from '../sources/lookup-client.js';
 import { LookupEventsSource } from '../sources/lookup-events.js';
@@ -27,9 +25,10 @@ import { openStore } from '../store/index.js';
 import { normalizeStoreData } from '../store/shape.js';
 import { CliError, EXIT_FAILURE, flushLogger } from './context.js';
 import type { CommandContext } from './context.js';
+import { FORMAT_HELP, POLL_OUTPUT_FORMATS, printPollFindings, SUPPRESSED_HELP } from './poll-output.js';
+import type { PollOutputFormat } from './poll-output.js';
 
-export const POLL_OUTPUT_FORMATS = ['table', 'json'] as const;
-export type PollOutputFormat = (typeof POLL_OUTPUT_FORMATS)[number];
+export { POLL_OUTPUT_FORMATS, type PollOutputFormat } from './poll-output.js';
 
 export interface PollFlags {
   once: boolean;
@@ -43,21 +42,26 @@ export interface PollCommandDeps {
   createClient?: (config: Config) => CloudTrailClient;
   /** Builds the notifiers that post after each poll. Without it, `keyhunt serve` posts stored findings later. */
   createNotifiers?: (args: { config: Config; store: Store; logger: Logger }) => Promise<FindingNotifier[]>;
-  /** Resolves when scheduled polling should stop; on SIGINT or SIGTERM by default. */
+  /** Resolves when scheduled polling should stop, which aborts a running poll; on SIGINT or SIGTERM by default. */
   waitForStop?: () => Promise<void>;
   /** Retry and jitter settings of the LookupEvents source, for tests. */
   sourceOptions?: Pick<LookupEventsSourceOptions, 'sleep' | 'random' | 'retry'>;
   cwd?: () => string;
 }
 
-const EXAMPLES = `
+const HELP_AFTER = `
 Examples:
   keyhunt poll --once                 poll once, store and print new findings
   keyhunt poll --once --dry-run       poll once over a copy of the store; nothing is written or posted
   keyhunt poll                        poll on KEYHUNT_POLL_CRON (default */5 * * * *) until Ctrl-C
+  keyhunt poll --format ndjson        poll on the schedule and print one finding a line, for other tools
 
 With --once, a poll that could not read its whole window (such as AccessDenied or constant throttling)
 prints only the findings it stored, none of the "no keys found" output, and exits with code 1.
+On a schedule, SIGINT or SIGTERM aborts a running poll, which then stores nothing; the next run reads its
+window again.
+
+${SUPPRESSED_HELP}
 `;
 
 /** Adds the `poll` subcommand to the program. */
@@ -74,12 +78,8 @@ export function registerPollCommand(
       '--dry-run',
       'poll over an in-memory copy of the store: no store write, no chat post (default: off)',
     )
-    .addOption(
-      new Option('--format <format>', 'output format of findings on stdout')
-        .choices(POLL_OUTPUT_FORMATS)
-        .default('table'),
-    )
-    .addHelpText('after', EXAMPLES)
+    .addOption(new Option('--format <format>', FORMAT_HELP).choices(POLL_OUTPUT_FORMATS).default('table'))
+    .addHelpText('after', HELP_AFTER)
     .action(async (flags: Partial<PollFlags>) => {
       const options = {
         once: flags.once ?? false,
@@ -198,23 +198,11 @@ async function createNotifiers(
   return notifiers;
 }
 
-function findingsOf(stored: readonly StoredFinding[]) {
-  return stored.map((entry) => entry.finding);
-}
-
-/**
- * Runs one poll and prints its new findings. An incomplete poll prints only the findings it stored, and
- * nothing when there are none, because "no keys found" or `[]` would claim a window that was not read.
- */
+/** Runs one poll and prints its new findings. Throws CliError when the poll read its window only partly. */
 async function pollOnce(pollDeps: PollDeps, flags: PollFlags, context: CommandContext): Promise<void> {
   const report = await runPoll(pollDeps, context.now());
   await flushLogger(pollDeps.logger);
-  const findings = findingsOf(report.findings);
-  if (report.outcome === 'complete' || findings.length > 0) {
-    context.stdout.write(
-      flags.format === 'json' ? formatFindingsJson(findings) : formatFindingsTable(findings),
-    );
-  }
+  printPollFindings(report, { format: flags.format, once: true }, context);
   if (report.outcome === 'incomplete') {
     throw new CliError(
       'POLL_INCOMPLETE',
@@ -224,7 +212,10 @@ async function pollOnce(pollDeps: PollDeps, flags: PollFlags, context: CommandCo
   }
 }
 
-/** Polls on the configured schedule, the first poll at once, until `waitForStop` resolves. */
+/**
+ * Polls on the configured schedule, the first poll at once, until `waitForStop` resolves. Then it aborts the
+ * running poll, which stores nothing, so stopping never waits for retries of a failing poll.
+ */
 async function pollOnSchedule(
   pollDeps: PollDeps,
   config: Config,
@@ -232,13 +223,7 @@ async function pollOnSchedule(
   context: CommandContext,
   deps: PollCommandDeps,
 ): Promise<void> {
-  const print = (report: PollReport): void => {
-    const findings = findingsOf(report.findings);
-    if (findings.length === 0) return;
-    context.stdout.write(
-      flags.format === 'json' ? formatFindingsNdjson(findings) : formatFindingsTable(findings),
-    );
-  };
+  const aborting = new AbortController();
   const job = scheduleJob({
     name: 'poll',
     cron: config.pollCron,
@@ -246,10 +231,15 @@ async function pollOnSchedule(
     setting: 'KEYHUNT_POLL_CRON',
     logger: pollDeps.logger,
     clock: context.now,
-    run: async (now) => print(await runPoll(pollDeps, now)),
+    run: async (now) => {
+      const report = await runPoll(pollDeps, now, aborting.signal);
+      printPollFindings(report, { format: flags.format, once: false }, context);
+    },
   });
   void job.trigger();
   await (deps.waitForStop ?? waitForSignal)();
+  if (job.isRunning()) pollDeps.logger.info('Stopping: aborting the running poll, which stores nothing');
+  aborting.abort();
   await job.stop();
 }
 

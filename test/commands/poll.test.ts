@@ -24,6 +24,9 @@ let emulator: CloudTrailEmulator;
 let dir: string;
 let storePath: string;
 let stdout: string;
+let stderr: string;
+/** Variables added to the command's environment by one test. */
+let extraEnv: Record<string, string>;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -41,8 +44,10 @@ function context(): CommandContext {
     stdout: sink((text) => {
       stdout += text;
     }),
-    stderr: sink(() => undefined),
-    env: { KEYHUNT_DB_PATH: storePath, KEYHUNT_POLL_CRON: '*/5 * * * *' },
+    stderr: sink((text) => {
+      stderr += text;
+    }),
+    env: { KEYHUNT_DB_PATH: storePath, KEYHUNT_POLL_CRON: '*/5 * * * *', ...extraEnv },
     now: () => new Date(T0),
     logger: () => silentLogger(),
   };
@@ -81,6 +86,8 @@ async function readStored(): Promise<{ ids: string[]; cursor: string | null }> {
 
 beforeEach(async () => {
   stdout = '';
+  stderr = '';
+  extraEnv = {};
   dir = await mkdtemp(path.join(tmpdir(), 'keyhunt-poll-command-'));
   storePath = path.join(dir, 'keyhunt.json');
   emulator = await CloudTrailEmulator.start({ clock: () => T0 }, [
@@ -189,5 +196,104 @@ describe('keyhunt poll', () => {
     expect(lines).toHaveLength(1);
     expect((JSON.parse(lines[0] ?? '{}') as Finding).accessKeyId).toBe(KEY_ID);
     expect((await readStored()).ids).toEqual([KEY_ID]);
+  });
+
+  it('stops a scheduled poll on a stop signal', async () => {
+    emulator.failNext(100, 'internal-error');
+    const firstFailure = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (emulator.calls.length >= 1) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+    });
+    // A retry backoff of about 5 s a query with the real timer, so only the abort can end the poll quickly.
+    const sourceOptions = {
+      retry: { baseDelayMs: 5_000, maxDelayMs: 5_000, maxAttempts: 2 },
+      random: () => 0.99,
+    };
+
+    const startedAt = Date.now();
+    await runCommand(['--format', 'json'], { sourceOptions, waitForStop: () => firstFailure });
+
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+    expect(stdout).toBe('');
+    expect((await readStored()).cursor).toBeNull();
+  });
+});
+
+describe('keyhunt poll with suppression rules', () => {
+  const OTHER_KEY_ID = 'AKIACOMMANDTEST00002';
+
+  beforeEach(async () => {
+    await writeFile(
+      path.join(dir, 'rules.yaml'),
+      'suppress:\n  - userName: ci\n    reason: CI rotates its keys\n',
+    );
+    extraEnv = { KEYHUNT_CONFIG: 'rules.yaml' };
+    emulator.addRecords([
+      createKeyRecord({
+        accessKeyId: OTHER_KEY_ID,
+        time: iso(T0 - 8 * MINUTE_MS),
+        eventId: 'cmd-create-2',
+        identity: iamUser('admin'),
+        userName: 'bob',
+      }),
+      deleteKeyRecord({
+        accessKeyId: OTHER_KEY_ID,
+        time: iso(T0 - 3 * MINUTE_MS),
+        eventId: 'cmd-delete-2',
+        identity: iamUser('admin'),
+        userName: 'bob',
+      }),
+    ]);
+  });
+
+  it('leaves suppressed findings out of json', async () => {
+    await runCommand(['--once', '--format', 'json']);
+
+    const printed = JSON.parse(stdout) as Finding[];
+    expect(printed.map((finding) => finding.accessKeyId)).toEqual([OTHER_KEY_ID]);
+  });
+
+  it('leaves suppressed findings out of the table', async () => {
+    await runCommand(['--once']);
+
+    expect(stdout).toContain(OTHER_KEY_ID);
+    expect(stdout).not.toContain(KEY_ID);
+  });
+
+  it('counts suppressed findings on stderr', async () => {
+    await runCommand(['--once', '--dry-run']);
+
+    expect(stderr).toBe(
+      'keyhunt: 1 new finding matched a suppression rule of KEYHUNT_CONFIG and is not shown.\n',
+    );
+  });
+
+  it('prints ndjson with --once', async () => {
+    await runCommand(['--once', '--format', 'ndjson']);
+
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect((JSON.parse(lines[0] ?? '{}') as Finding).accessKeyId).toBe(OTHER_KEY_ID);
+  });
+
+  it('prints ndjson on a schedule', async () => {
+    const stopped = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (emulator.successfulCalls().length >= 4) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+    });
+
+    await runCommand(['--format', 'ndjson'], { waitForStop: () => stopped });
+
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect((JSON.parse(lines[0] ?? '{}') as Finding).accessKeyId).toBe(OTHER_KEY_ID);
   });
 });
