@@ -247,7 +247,11 @@ function logStarted(logger: Logger, config: Config, port: number, dryRun: boolea
   for (const warning of configWarnings(config)) logger.warn(warning);
   if (dryRun) {
     logger.info(
-      'Dry run: findings are printed on stdout, nothing is posted to chat and no daily summary is sent',
+      { dbPath: config.dbPath },
+      'Dry run: findings are printed on stdout instead of posted, and no daily summary is sent. New findings ' +
+        'are still stored in KEYHUNT_DB_PATH and the poll cursor moves, so a later keyhunt serve without ' +
+        '--dry-run posts every finding stored now. Set KEYHUNT_DB_PATH to a scratch file to keep a trial run ' +
+        'apart.',
     );
   }
 }

@@ -20,6 +20,10 @@ const HELP_AFTER = `
 Configuration comes from environment variables, then from .env in the working folder for variables that are
 not set. Slack or Teams settings are required unless --dry-run is given.
 
+A dry run still stores new findings in KEYHUNT_DB_PATH and moves the poll cursor, so a later keyhunt serve
+without --dry-run posts every finding the dry run stored. To try keyhunt without that, point KEYHUNT_DB_PATH
+at a scratch file for the dry run.
+
 Environment variables:
 ${formatVariablesHelp()}
 
@@ -29,6 +33,8 @@ HTTP endpoints: POST /slack/events (Slack), POST /api/messages (Teams), GET /hea
 Examples:
   keyhunt serve                       poll, post to chat and serve HTTP on PORT
   keyhunt serve --dry-run             print findings as JSON lines instead of posting
+  KEYHUNT_DB_PATH=/tmp/keyhunt-trial.json keyhunt serve --dry-run
+                                      a trial run whose findings the real store never sees
   KEYHUNT_POLL_CRON='*/30 * * * * *' keyhunt serve --dry-run
 `;
 
@@ -62,7 +68,8 @@ export function registerServeCommand(
     .option(
       '--dry-run',
       'print findings on stdout as JSON lines (one finding a line) instead of posting them; chat settings ' +
-        'are not required and nothing is sent to chat (default: off)',
+        'are not required and nothing is sent to chat, but findings are stored and the cursor moves as in a ' +
+        'real run (default: off)',
     )
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: { dryRun?: boolean }) => {

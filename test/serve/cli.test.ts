@@ -97,6 +97,15 @@ describe('serve help', () => {
     expect(run.stdout).toMatch(/^ {2}serve \[options\] +Run the service/m);
   });
 
+  test('serve help says a dry run stores findings', async () => {
+    const run = await runCompiledCli(cliPath, ['serve', '--help']);
+    const help = run.stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(
+      'A dry run still stores new findings in KEYHUNT_DB_PATH and moves the poll cursor, so a later keyhunt ' +
+        'serve without --dry-run posts every finding the dry run stored.',
+    );
+  });
+
   test('serve help lists every variable with its default', async () => {
     const run = await runCompiledCli(cliPath, ['serve', '--help']);
     expect(run.code).toBe(0);

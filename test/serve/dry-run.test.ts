@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import { startService } from '../../src/main.js';
+import type { EventRead, KeyEventSource, KeyUseRead } from '../../src/pipeline/ports.js';
 import { DryRunNotifier } from '../../src/serve/dry-run.js';
 import { addFindings, markSlackPosted } from '../../src/pipeline/records.js';
 import { suppressFinding } from '../../src/pipeline/suppression.js';
@@ -91,5 +94,55 @@ describe('DryRunNotifier', () => {
   test('nothing to print writes nothing', async () => {
     await notifier().printer.postPending();
     expect(printed).toBe('');
+  });
+});
+
+const emptySource: KeyEventSource = {
+  readKeyEvents: async (): Promise<EventRead> => ({
+    events: [],
+    complete: true,
+    failure: null,
+    requests: 2,
+    pages: 2,
+    throttles: 0,
+    retries: 0,
+  }),
+  lookupKeyUses: async (): Promise<KeyUseRead> => ({
+    uses: [],
+    skipped: 0,
+    failure: null,
+    requests: 0,
+    pages: 0,
+    throttles: 0,
+    retries: 0,
+  }),
+};
+
+describe('serve --dry-run start', () => {
+  test('start log says findings are stored', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keyhunt-dry-run-start-'));
+    const storePath = join(folder, 'keyhunt.json');
+    const { logger, lines } = recordingLogger();
+    const config = loadConfig({ KEYHUNT_DB_PATH: storePath, PORT: '0', KEYHUNT_POLL_CRON: '0 0 1 1 *' });
+    const service = await startService({
+      config,
+      logger,
+      stdout: new PassThrough(),
+      clock: () => NOW,
+      dryRun: true,
+      host: '127.0.0.1',
+      source: emptySource,
+    });
+    await service.stop('test end');
+    rmSync(folder, { recursive: true, force: true });
+
+    const notice = lines.find((line) => line.msg.startsWith('Dry run:'));
+    expect(notice?.msg).toBe(
+      'Dry run: findings are printed on stdout instead of posted, and no daily summary is sent. New ' +
+        'findings are still stored in KEYHUNT_DB_PATH and the poll cursor moves, so a later keyhunt serve ' +
+        'without --dry-run posts every finding stored now. Set KEYHUNT_DB_PATH to a scratch file to keep a ' +
+        'trial run apart.',
+    );
+    expect(notice?.dbPath).toBe(storePath);
   });
 });
