@@ -1,6 +1,7 @@
 /**
  * The Slack and Teams sections of the configuration. A platform counts as configured when any of its
- * variables is set, and then every required variable of that platform must be set and valid.
+ * variables other than an endpoint (SLACK_API_URL) is set, and then every required variable of that platform
+ * must be set and valid.
  */
 import { GUID_PATTERN, VariableReader } from './config-variables.js';
 import type { SlackConfig, TeamsConfig } from './config.js';
@@ -33,10 +34,24 @@ const SLACK_CHANNEL_EXPECTED =
 const SLACK_MENTION =
   /^(<@[UW][A-Z0-9]+>|<!subteam\^S[A-Z0-9]+(\|[^>]*)?>|<!here>|<!channel>)(\s+(<@[UW][A-Z0-9]+>|<!subteam\^S[A-Z0-9]+(\|[^>]*)?>|<!here>|<!channel>))*$/;
 
-/** Reads the Slack settings; returns null when no Slack variable is set or when a required one is invalid. */
+/**
+ * Variables that point Slack calls elsewhere, such as at a local fake, without configuring Slack: set alone,
+ * they are validated but require nothing else.
+ */
+export const SLACK_ENDPOINT_VARIABLES: ReadonlySet<string> = new Set(['SLACK_API_URL']);
+
+const SLACK_API_URL_EXPECTED = 'an http or https URL of the Slack Web API, such as https://slack.com/api/';
+
+/**
+ * Reads the Slack settings; returns null when no Slack variable other than SLACK_API_URL is set, or when a
+ * required one is invalid.
+ */
 export function readSlackConfig(reader: VariableReader): SlackConfig | null {
   const set = SLACK_VARIABLES.filter((name) => reader.isSet(name));
-  if (set.length === 0) return null;
+  if (set.every((name) => SLACK_ENDPOINT_VARIABLES.has(name))) {
+    reader.url('SLACK_API_URL', SLACK_API_URL_EXPECTED);
+    return null;
+  }
   const partly = `Slack is partly configured (set: ${set.join(', ')})`;
 
   const botToken = requireValue(reader, 'SLACK_BOT_TOKEN', partly, {
@@ -56,10 +71,7 @@ export function readSlackConfig(reader: VariableReader): SlackConfig | null {
     /^xapp-[A-Za-z0-9-]+$/,
     'an app-level token starting with xapp- (Basic Information page, App-Level Tokens, scope connections:write)',
   );
-  const apiUrl = reader.url(
-    'SLACK_API_URL',
-    'an http or https URL of the Slack Web API, such as https://slack.com/api/',
-  );
+  const apiUrl = reader.url('SLACK_API_URL', SLACK_API_URL_EXPECTED);
   const triagers = reader.list(
     'KEYHUNT_SLACK_TRIAGERS',
     /^[UWS][A-Z0-9]{6,}$/,

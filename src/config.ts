@@ -6,7 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import dotenv from 'dotenv';
-import { SLACK_VARIABLES, TEAMS_VARIABLES, readSlackConfig, readTeamsConfig } from './config-chat.js';
+import {
+  SLACK_ENDPOINT_VARIABLES,
+  SLACK_VARIABLES,
+  TEAMS_VARIABLES,
+  readSlackConfig,
+  readTeamsConfig,
+} from './config-chat.js';
 import { parseConfigFile } from './config-file.js';
 import { VariableReader } from './config-variables.js';
 import type { Environment } from './config-variables.js';
@@ -189,9 +195,14 @@ function readRegion(reader: VariableReader): string {
   return region ?? IAM_EVENTS_REGION;
 }
 
-/** Returns true when some chat variable is set; its own problems then name what is missing. */
+/**
+ * Returns true when some chat variable other than an endpoint is set; its own problems then name what is
+ * missing.
+ */
 function hasChatVariables(reader: VariableReader): boolean {
-  return [...SLACK_VARIABLES, ...TEAMS_VARIABLES].some((name) => reader.isSet(name));
+  return [...SLACK_VARIABLES, ...TEAMS_VARIABLES].some(
+    (name) => reader.isSet(name) && !SLACK_ENDPOINT_VARIABLES.has(name),
+  );
 }
 
 function readRules(path: string, readFile: (path: string) => string, reader: VariableReader): Rules {

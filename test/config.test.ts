@@ -383,6 +383,28 @@ describe('loadConfig chat settings', () => {
     expect(problems[0]!.expected).toContain('because Slack is partly configured (set: SLACK_BOT_TOKEN)');
   });
 
+  test('Slack API URL alone configures no Slack', () => {
+    const config = loadConfig({ SLACK_API_URL: 'http://127.0.0.1:9999/api/' });
+    expect(config.slack).toBeNull();
+  });
+
+  test('Slack API URL alone is still validated', () => {
+    const problems = problemsOf({ SLACK_API_URL: 'slack.example/api' });
+    expect(problems.map((problem) => problem.variable)).toEqual(['SLACK_API_URL']);
+  });
+
+  test('Slack API URL alone counts as no chat for serve', () => {
+    const problems = problemsOf({ SLACK_API_URL: 'http://127.0.0.1:9999/api/' }, { requireChat: true });
+    expect(problems.map((problem) => problem.variable)).toEqual(['SLACK_BOT_TOKEN or MicrosoftAppId']);
+  });
+
+  test('Slack API URL is listed among set variables', () => {
+    const problems = problemsOf({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: 'http://127.0.0.1:9999/api/' });
+    expect(problems[0]!.expected).toContain(
+      'because Slack is partly configured (set: SLACK_BOT_TOKEN, SLACK_API_URL)',
+    );
+  });
+
   test('Teams password alone names the missing app id', () => {
     const problems = problemsOf({ MicrosoftAppPassword: APP_PASSWORD });
     expect(problems.map((problem) => problem.variable)).toEqual(['MicrosoftAppId']);
