@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KeyhuntError } from '../errors.js';
+import { errorCode, KeyhuntError } from '../errors.js';
 import type { Store } from '../pipeline/ports.js';
 
 /** Rejected store updates of the poller after shutdown started. */
@@ -47,10 +47,44 @@ export function gatedStore(store: Store, gate: ShutdownGate): Store {
   };
 }
 
-/** Starts listening on 127.0.0.1 or all interfaces and returns the bound port (useful with port 0). */
+/**
+ * A port the HTTP server cannot listen on. The message names PORT, the port and the fix; `exitCode` makes the
+ * CLI print it without a stack hint and exit with code 1.
+ */
+export class ListenError extends KeyhuntError {
+  readonly exitCode = 1;
+}
+
+/** Turns a listen failure into a ListenError that names PORT and the fix, or returns it unchanged. */
+function describeListenError(error: Error, port: number, host: string | undefined): Error {
+  const code = errorCode(error);
+  const where = host === undefined ? `PORT ${port}` : `PORT ${port} on ${host}`;
+  if (code === 'EADDRINUSE') {
+    return new ListenError(
+      'PORT_IN_USE',
+      `${where} is already in use by another process. Stop that process or set PORT to a free port ` +
+        '(PORT=0 picks one).',
+      { cause: error },
+    );
+  }
+  if (code === 'EACCES') {
+    return new ListenError(
+      'PORT_ACCESS_DENIED',
+      `${where} needs privileges this process does not have (ports below 1024 usually do). Set PORT to ` +
+        '1024 or above, such as 3000.',
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/**
+ * Starts listening on 127.0.0.1 or all interfaces and returns the bound port (useful with port 0). Throws
+ * ListenError when the port is taken or needs privileges.
+ */
 export async function listen(server: Server, port: number, host?: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
+    const onError = (error: Error) => reject(describeListenError(error, port, host));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

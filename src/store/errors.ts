@@ -12,16 +12,34 @@ export type StoreErrorCode =
   | 'STORE_CLOSED'
   | 'STORE_INVALID_MUTATION';
 
+/**
+ * Codes of failures the user fixes (another process, permissions, disk space, a newer keyhunt's file), as
+ * opposed to programming errors such as STORE_CLOSED.
+ */
+const USER_FIXABLE_CODES: ReadonlySet<StoreErrorCode> = new Set([
+  'STORE_LOCKED',
+  'STORE_LOCK_FAILED',
+  'STORE_READ_FAILED',
+  'STORE_WRITE_FAILED',
+  'STORE_UNSUPPORTED_VERSION',
+]);
+
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
   /** The store file the error is about. */
   readonly path: string;
+  /**
+   * 1 for a failure the user fixes, whose message names the fix, so the CLI prints it without a stack hint.
+   * Undefined for programming errors.
+   */
+  readonly exitCode: number | undefined;
 
   constructor(code: StoreErrorCode, path: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
     this.path = path;
+    this.exitCode = USER_FIXABLE_CODES.has(code) ? 1 : undefined;
   }
 }
 

@@ -6,7 +6,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { silentLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/index.js';
 import { CONFIG_VARIABLES } from '../../src/config-reference.js';
 import { buildCli, REPO_ROOT, runCompiledCli } from '../cli/build-cli.js';
 import { baseEnv } from './child.js';
@@ -87,6 +91,42 @@ describe('serve configuration errors', () => {
   test('nothing is stored after a configuration error', async () => {
     await serve([], {});
     expect(existsSync(join(folder, 'keyhunt.json'))).toBe(false);
+  });
+});
+
+describe('serve start errors', () => {
+  test('busy port names PORT and the fix', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const run = await serve(['--dry-run'], {
+        PORT: String(port),
+        AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://127.0.0.1:9',
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `keyhunt: error: PORT ${port} is already in use by another process. Stop that process or set PORT ` +
+          'to a free port (PORT=0 picks one).\n',
+      );
+      expect(run.stderr).not.toContain('--debug');
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+
+  test('locked store prints no stack hint', async () => {
+    const held = await openStore({ path: join(folder, 'keyhunt.json'), logger: silentLogger() });
+    try {
+      const run = await serve(['--dry-run'], { AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://127.0.0.1:9' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `keyhunt: error: The store ${join(folder, 'keyhunt.json')} is locked by process`,
+      );
+      expect(run.stderr).not.toContain('--debug');
+    } finally {
+      await held.close();
+    }
   });
 });
 

@@ -212,7 +212,7 @@ describe('service shutdown', () => {
     const port = (blocker.address() as AddressInfo).port;
     try {
       await expect(start(new HeldSource(false), { PORT: String(port) })).rejects.toMatchObject({
-        code: 'EADDRINUSE',
+        code: 'PORT_IN_USE',
       });
       expect(existsSync(`${storePath}.lock`)).toBe(false);
     } finally {
