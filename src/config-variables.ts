@@ -2,9 +2,9 @@
  * Typed readers for environment variables. Each reader returns a value (the default when the variable is
  * unset or empty) and records a problem instead of throwing, so the loader can report every problem at once.
  */
-import { validateDetailed } from 'node-cron';
-import { DURATION_EXAMPLE, formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import type { ConfigProblem } from './config.js';
+import { describeCronFieldErrors } from './schedule/cron-fields.js';
 
 /** Variables whose values are never shown in errors or logs. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
@@ -20,6 +20,11 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
 const MAX_SHOWN_VALUE_LENGTH = 80;
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The shape parseDuration reads; a value of this shape that it rejects is too large to count in ms. */
+const DURATION_SHAPE = /^\s*\d+\s*[smhd]\s*$/i;
+/** Example durations, of which messages show the ones within the variable's range. */
+const DURATION_EXAMPLES = ['90s', '20m', '24h', '7d'];
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -71,13 +76,30 @@ export class VariableReader {
     return value;
   }
 
+  /** Reads a duration such as 20m. A recorded problem states whether the value is malformed, too large or too short. */
   duration(name: string, fallbackMs: number, range: { minMs: number; maxMs: number }): number {
     const value = this.raw(name);
     if (value === undefined) return fallbackMs;
     const ms = parseDuration(value);
-    if (ms === null || ms < range.minMs || ms > range.maxMs) {
-      const bounds = `from ${formatDuration(range.minMs)} to ${formatDuration(range.maxMs)}`;
-      this.invalid(name, `a duration ${bounds}: a whole number and one unit, such as ${DURATION_EXAMPLE}`);
+    const bounds = `a duration from ${formatDuration(range.minMs)} to ${formatDuration(range.maxMs)}`;
+    if (ms === null && !DURATION_SHAPE.test(value)) {
+      const examples = joinAlternatives(durationExamples(range));
+      this.invalid(name, `${bounds}: a whole number and one unit (s, m, h or d), such as ${examples}`);
+      return fallbackMs;
+    }
+    // parseDuration rejects a well-formed value only when its milliseconds exceed Number.MAX_SAFE_INTEGER.
+    if (ms === null || ms > range.maxMs) {
+      this.invalid(
+        name,
+        `${bounds}, but the value is too large: the maximum is ${formatDuration(range.maxMs)}`,
+      );
+      return fallbackMs;
+    }
+    if (ms < range.minMs) {
+      this.invalid(
+        name,
+        `${bounds}, but the value is too short: the minimum is ${formatDuration(range.minMs)}`,
+      );
       return fallbackMs;
     }
     return ms;
@@ -95,10 +117,9 @@ export class VariableReader {
       this.invalid(name, `${shape}, such as "${fallback}"; got ${fieldCount} fields`);
       return fallback;
     }
-    const result = validateDetailed(value);
-    if (!result.valid) {
-      const reasons = result.errors.map((error) => error.message).join('; ');
-      this.invalid(name, `${shape}, such as "${fallback}" (${reasons})`);
+    const fieldErrors = describeCronFieldErrors(value);
+    if (fieldErrors.length > 0) {
+      this.invalid(name, `${shape}, such as "${fallback}"; ${fieldErrors.join('; ')}`);
       return fallback;
     }
     return value;
@@ -195,6 +216,21 @@ export class VariableReader {
     }
     return value;
   }
+}
+
+/** Returns the example durations within `range`, or its minimum when none is. */
+function durationExamples(range: { minMs: number; maxMs: number }): string[] {
+  const within = DURATION_EXAMPLES.filter((example) => {
+    const ms = parseDuration(example)!;
+    return ms >= range.minMs && ms <= range.maxMs;
+  });
+  return within.length > 0 ? within : [formatDuration(range.minMs)];
+}
+
+/** Joins `['a', 'b', 'c']` as `a, b or c`. */
+function joinAlternatives(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
 function shorten(value: string): string {

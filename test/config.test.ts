@@ -186,7 +186,7 @@ const BAD_ENVIRONMENTS: Array<
   [
     'cron minute out of range',
     { KEYHUNT_POLL_CRON: '61 * * * *' },
-    { variable: 'KEYHUNT_POLL_CRON', value: '61 * * * *', expected: '61 is a invalid expression for minute' },
+    { variable: 'KEYHUNT_POLL_CRON', value: '61 * * * *', expected: 'the minute field "61" is invalid' },
   ],
   [
     'summary cron with seconds',
@@ -347,6 +347,62 @@ describe('loadConfig invalid values', () => {
     expect(problems[0]!.variable).toBe(expected.variable);
     expect(problems[0]!.value).toBe(expected.value);
     expect(problems[0]!.expected).toContain(expected.expected);
+  });
+
+  test.each([
+    [
+      'threshold too large to count',
+      { KEYHUNT_THRESHOLD: '99999999999d' },
+      'a duration from 1m to 90d, but the value is too large: the maximum is 90d',
+    ],
+    [
+      'threshold above the maximum',
+      { KEYHUNT_THRESHOLD: '91d' },
+      'a duration from 1m to 90d, but the value is too large: the maximum is 90d',
+    ],
+    [
+      'quiet warning below the minimum',
+      { KEYHUNT_QUIET_WARNING: '30m' },
+      'a duration from 1h to 365d, but the value is too short: the minimum is 1h',
+    ],
+    [
+      'quiet warning without unit',
+      { KEYHUNT_QUIET_WARNING: '12' },
+      'a duration from 1h to 365d: a whole number and one unit (s, m, h or d), such as 24h or 7d',
+    ],
+    [
+      'retention without unit',
+      { KEYHUNT_RETENTION: 'forever' },
+      'a duration from 1d to 3650d: a whole number and one unit (s, m, h or d), such as 24h or 7d',
+    ],
+    [
+      'threshold without unit',
+      { KEYHUNT_THRESHOLD: '24' },
+      'a duration from 1m to 90d: a whole number and one unit (s, m, h or d), such as 90s, 20m, 24h or 7d',
+    ],
+    [
+      'poll cron minute 61',
+      { KEYHUNT_POLL_CRON: '61 * * * *' },
+      'a cron expression of 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, ' +
+        'such as "*/5 * * * *"; the minute field "61" is invalid: use 0-59, a list (0,30), a range (0-29) ' +
+        'or a step (*/15)',
+    ],
+    [
+      'summary cron minute 61',
+      { KEYHUNT_SUMMARY_CRON: '61 * * * *' },
+      'a cron expression of 5 fields (minute hour day-of-month month day-of-week), such as "0 9 * * *"; ' +
+        'the minute field "61" is invalid: use 0-59, a list (0,30), a range (0-29) or a step (*/15)',
+    ],
+    [
+      'summary cron day of week 8',
+      { KEYHUNT_SUMMARY_CRON: '0 9 * * 8' },
+      'a cron expression of 5 fields (minute hour day-of-month month day-of-week), such as "0 9 * * *"; ' +
+        'the day-of-week field "8" is invalid: use 0-7 (0 and 7 are Sunday) or sun-sat, a list (1,3,5), a ' +
+        'range (1-5) or a step (*/2)',
+    ],
+  ])('message for %s', (_name, env, expected) => {
+    const problems = problemsOf(env);
+    expect(problems.map((problem) => problem.expected)).toEqual([expected]);
   });
 
   test('error has code CONFIG_INVALID and exit code 2', () => {

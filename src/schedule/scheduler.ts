@@ -7,6 +7,7 @@ import cron from 'node-cron';
 import type { Logger as CronLogger, ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { KeyhuntError } from '../errors.js';
+import { describeCronFieldErrors } from './cron-fields.js';
 
 export interface ScheduleJobOptions {
   /** Name for logs and errors, such as `poll` or `daily-summary`. */
@@ -53,13 +54,9 @@ export function validateCron(expression: string, setting = 'the cron expression'
     throw new ScheduleError(`${setting} "${expression}" has ${fields.length} fields: ${CRON_FORMAT}.`);
   }
   if (cron.validate(expression)) return;
-  const details = cron
-    .validateDetailed(expression)
-    .errors.map(
-      (error) => `${error.field}${error.value === undefined ? '' : ` "${error.value}"`}: ${error.message}`,
-    );
+  const details = describeCronFieldErrors(expression);
   const reason = details.length > 0 ? details.join('; ') : 'node-cron rejected it';
-  throw new ScheduleError(`${setting} "${expression}" is invalid (${reason}): ${CRON_FORMAT}.`);
+  throw new ScheduleError(`${setting} "${expression}": ${reason}. Cron expressions ${CRON_FORMAT}.`);
 }
 
 /** Throws ScheduleError unless `timezone` is an IANA time zone that this runtime supports. */

@@ -65,8 +65,10 @@ describe('validateCron', () => {
 
     expect(caught).toBeInstanceOf(ScheduleError);
     expect((caught as ScheduleError).code).toBe('SCHEDULE_INVALID');
-    expect((caught as ScheduleError).message).toMatch(
-      /^KEYHUNT_POLL_CRON "99 \* \* \* \*" is invalid \(minute/,
+    expect((caught as ScheduleError).message).toBe(
+      'KEYHUNT_POLL_CRON "99 * * * *": the minute field "99" is invalid: use 0-59, a list (0,30), a range ' +
+        '(0-29) or a step (*/15). Cron expressions use 5 fields (minute hour day-of-month month day-of-week), ' +
+        'or 6 with seconds first, such as "*/5 * * * *".',
     );
   });
 });
