@@ -129,6 +129,7 @@ export async function runPollCommand(
         region: config.cloudTrailRegion,
         quietWarningMs: config.quietWarningMs,
         suppress: config.rules.suppress,
+        dryRun: flags.dryRun,
       },
     };
     if (flags.once) await pollOnce(pollDeps, flags, context);

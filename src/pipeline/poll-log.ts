@@ -30,11 +30,22 @@ export function logRejected(logger: Logger, rejected: readonly RejectedEvent[]):
   );
 }
 
+const FINDING_MESSAGES = {
+  stored: 'Stored a new finding',
+  storedSuppressed:
+    'Stored a new finding as resolved (expected) by a suppression rule; it is not posted to chat',
+  dryRun: 'Found a new finding (dry run: nothing is stored or posted)',
+  dryRunSuppressed:
+    'Found a new finding that a suppression rule resolves as expected (dry run: nothing is stored or posted)',
+};
+
+/** Logs each new finding of the commit, and the quiet-Region warning when it is due. */
 export function logCommit(
   logger: Logger,
   commit: { added: readonly StoredFinding[]; quiet: { due: boolean; quietSinceMs: number | null } },
-  region: string,
+  options: { region: string; dryRun: boolean },
 ): void {
+  const { region, dryRun } = options;
   for (const stored of commit.added) {
     const { finding } = stored;
     const fields = {
@@ -46,10 +57,10 @@ export function logCommit(
     if (stored.suppressed) {
       findingLogger.info(
         { ...fields, reason: stored.suppressed.reason },
-        'Stored a new finding as resolved (expected) by a suppression rule; it is not posted to chat',
+        dryRun ? FINDING_MESSAGES.dryRunSuppressed : FINDING_MESSAGES.storedSuppressed,
       );
     } else {
-      findingLogger.info(fields, 'Stored a new finding');
+      findingLogger.info(fields, dryRun ? FINDING_MESSAGES.dryRun : FINDING_MESSAGES.stored);
     }
   }
   if (commit.quiet.due) {

@@ -52,6 +52,8 @@ export interface PollOptions {
   keyEventHistoryMs?: number;
   /** Rules of the config file; a new finding that matches one is stored resolved and never posted. */
   suppress?: readonly SuppressionRule[];
+  /** True when the store is an in-memory copy that is thrown away, so the logs say found, not stored. */
+  dryRun?: boolean;
 }
 
 export interface PollDeps {
@@ -87,6 +89,7 @@ function resolveOptions(options: PollOptions): Required<PollOptions> {
     quietWarningMs: options.quietWarningMs ?? DEFAULT_QUIET_WARNING_MS,
     keyEventHistoryMs: Math.max(options.keyEventHistoryMs ?? DEFAULT_KEY_EVENT_HISTORY_MS, minimumHistoryMs),
     suppress: options.suppress ?? [],
+    dryRun: options.dryRun ?? false,
   };
 }
 
@@ -138,7 +141,7 @@ export async function runPoll(deps: PollDeps, now: Date, signal?: AbortSignal): 
       options,
     }),
   );
-  logCommit(logger, commit, options.region);
+  logCommit(logger, commit, options);
   // Once aborted, the stored findings wait for the next run's notifiers instead of delaying the stop.
   const notifierFailures = signal?.aborted ? 0 : await notify(deps.notifiers ?? [], logger);
 

@@ -11,11 +11,13 @@ import type { PollCommandDeps } from '../../src/commands/poll.js';
 import type { CommandContext } from '../../src/commands/context.js';
 import { MINUTE_MS } from '../../src/detect/types.js';
 import { silentLogger } from '../../src/log.js';
+import type { Logger } from '../../src/log.js';
 import type { Finding } from '../../src/detect/types.js';
 import { createCloudTrailClient } from '../../src/sources/lookup-client.js';
 import { openStore } from '../../src/store/index.js';
 import { CloudTrailEmulator } from '../support/cloudtrail-emulator.js';
 import { createKeyRecord, deleteKeyRecord, iamUser } from '../support/records.js';
+import { recordingLogger } from '../support/slack-harness.js';
 
 const T0 = Date.parse('2024-03-01T12:00:00Z');
 const KEY_ID = 'AKIACOMMANDTEST00001';
@@ -27,6 +29,7 @@ let stdout: string;
 let stderr: string;
 /** Variables added to the command's environment by one test. */
 let extraEnv: Record<string, string>;
+let logger: Logger;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -49,7 +52,7 @@ function context(): CommandContext {
     }),
     env: { KEYHUNT_DB_PATH: storePath, KEYHUNT_POLL_CRON: '*/5 * * * *', ...extraEnv },
     now: () => new Date(T0),
-    logger: () => silentLogger(),
+    logger: () => logger,
   };
 }
 
@@ -88,6 +91,7 @@ beforeEach(async () => {
   stdout = '';
   stderr = '';
   extraEnv = {};
+  logger = silentLogger();
   dir = await mkdtemp(path.join(tmpdir(), 'keyhunt-poll-command-'));
   storePath = path.join(dir, 'keyhunt.json');
   emulator = await CloudTrailEmulator.start({ clock: () => T0 }, [
@@ -132,6 +136,16 @@ describe('keyhunt poll', () => {
     expect(first.map((finding) => finding.accessKeyId)).toEqual([KEY_ID]);
     expect(second.map((finding) => finding.id)).toEqual(first.map((finding) => finding.id));
     expect(existsSync(storePath)).toBe(false);
+  });
+
+  it('dry run logs no stored finding', async () => {
+    const recording = recordingLogger();
+    logger = recording.logger;
+
+    await runCommand(['--once', '--dry-run']);
+
+    const messages = recording.lines.filter((line) => line.findingId !== undefined).map((line) => line.msg);
+    expect(messages).toEqual(['Found a new finding (dry run: nothing is stored or posted)']);
   });
 
   it('dry-runs on a locked store', async () => {

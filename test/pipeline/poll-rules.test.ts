@@ -11,6 +11,7 @@ import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 
 import { MINUTE_MS, DAY_MS } from '../../src/detect/types.js';
 import { runPoll } from '../../src/pipeline/poll.js';
+import { MemoryStore } from '../../src/pipeline/poll-dry-run.js';
 import type { Store, StoredFinding } from '../../src/pipeline/ports.js';
 import type { SuppressionRule } from '../../src/pipeline/rules.js';
 import { listSlackPostable, listTeamsPostable } from '../../src/pipeline/suppression.js';
@@ -131,6 +132,37 @@ describe('runPoll with suppression rules', () => {
       reason: 'CI rotates its deploy keys every hour',
       msg: 'Stored a new finding as resolved (expected) by a suppression rule; it is not posted to chat',
     });
+  });
+
+  it('dry run logs found findings', async () => {
+    const { logger, lines } = recordingLogger();
+    const source = new LookupEventsSource({
+      client,
+      rateLimiter: new RateLimiter({ requestsPerSecond: 1000 }),
+      logger: silentLogger(),
+      sleep: async () => undefined,
+    });
+    const options = {
+      thresholdMs: DAY_MS,
+      deliveryLagMs: 20 * MINUTE_MS,
+      region: 'us-east-1',
+      suppress: [CI_RULE],
+      dryRun: true,
+    };
+    const copy = new MemoryStore(store.read());
+    await runPoll({ store: copy, source, logger, options, notifiers: [] }, new Date(T0));
+
+    const aboutFindings = lines
+      .filter((line) => typeof line.findingId === 'string')
+      .map((line) => [String(line.userName), line.msg])
+      .sort(([a], [b]) => a!.localeCompare(b!));
+    expect(aboutFindings).toEqual([
+      ['alice', 'Found a new finding (dry run: nothing is stored or posted)'],
+      [
+        'ci-deploy',
+        'Found a new finding that a suppression rule resolves as expected (dry run: nothing is stored or posted)',
+      ],
+    ]);
   });
 
   it('ignores a rule past its end', async () => {
