@@ -102,6 +102,8 @@ async function removeFile(path: string, logger: Logger): Promise<void> {
   try {
     await unlink(path);
   } catch (error) {
-    if (errorCode(error) !== 'ENOENT') logger.warn({ err: error, path }, 'Could not remove a temp file');
+    if (errorCode(error) !== 'ENOENT') {
+      logger.warn({ err: error, tempPath: path }, 'Could not remove a temp file');
+    }
   }
 }

@@ -19,24 +19,27 @@ type Candidate =
   | { kind: 'valid'; data: StoreData; filledFields: string[] }
   | { kind: 'invalid'; problem: string };
 
-/** Reads the store at `path`, recovering from an invalid file as described above. */
+/**
+ * Reads the store at `path`, recovering from an invalid file as described above. `logger` is the store's
+ * logger, which binds `path`, so log lines here name only the other files.
+ */
 export async function loadStoreFile(path: string, logger: Logger, now: Date): Promise<StoreData> {
   await removeLeftoverTempFiles(path, logger);
   const backupPath = `${path}.bak`;
 
   const main = await readCandidate(path);
   if (main.kind === 'valid') {
-    logFilledFields(logger, path, main.filledFields);
+    logFilledFields(logger, main.filledFields);
     return main.data;
   }
   if (main.kind === 'missing') {
     const backup = await readCandidate(backupPath);
     if (backup.kind === 'missing') {
-      logger.info({ path }, 'No store file yet; starting with an empty store');
+      logger.info('No store file yet; starting with an empty store');
       return emptyStoreData();
     }
     logger.error(
-      { path, backupPath },
+      { backupPath },
       'The store file is missing but its backup exists, so the state comes from the backup. ' +
         'To start with an empty store instead, stop keyhunt and delete the backup too',
     );
@@ -45,7 +48,7 @@ export async function loadStoreFile(path: string, logger: Logger, now: Date): Pr
 
   const keptAs = await moveAside(path, now);
   logger.error(
-    { path, keptAs, problem: main.problem },
+    { keptAs, problem: main.problem },
     `The store file is invalid (${main.problem}). It was kept as ${keptAs}; trying the backup ${backupPath}`,
   );
   return useBackup(await readCandidate(backupPath), backupPath, logger, now);
@@ -62,7 +65,7 @@ async function useBackup(
       { backupPath },
       'Restored the store from its backup; changes after the backup was written are lost',
     );
-    logFilledFields(logger, backupPath, backup.filledFields);
+    logFilledFields(logger, backup.filledFields, { backupPath });
     return backup.data;
   }
   if (backup.kind === 'missing') {
@@ -154,15 +157,16 @@ async function removeLeftoverTempFiles(path: string, logger: Logger): Promise<vo
   }
   for (const name of names.filter((entry) => prefixes.some((prefix) => entry.startsWith(prefix)))) {
     const leftover = join(folder, name);
-    logger.warn({ path: leftover }, 'Removing a temp file left by an interrupted store write');
+    logger.warn({ tempPath: leftover }, 'Removing a temp file left by an interrupted store write');
     await unlink(leftover);
   }
 }
 
-function logFilledFields(logger: Logger, path: string, fields: string[]): void {
+/** Logs the fields filled with defaults; `file` names the backup when it was read instead of the store file. */
+function logFilledFields(logger: Logger, fields: string[], file: { backupPath?: string } = {}): void {
   if (fields.length === 0) return;
   logger.warn(
-    { path, filledFields: fields.slice(0, MAX_LOGGED_FIELDS), filledFieldCount: fields.length },
+    { ...file, filledFields: fields.slice(0, MAX_LOGGED_FIELDS), filledFieldCount: fields.length },
     'The store file lacked some fields; filled them with defaults',
   );
 }

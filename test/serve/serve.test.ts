@@ -9,6 +9,7 @@ import { CloudTrailEmulator } from '../support/cloudtrail-emulator.js';
 import { createKeyRecord, deleteKeyRecord, iamUser, assumedRole } from '../support/records.js';
 import { dirname } from 'node:path';
 import { buildCli } from '../cli/build-cli.js';
+import { duplicateKeys } from '../store/support.js';
 import { baseEnv, logLines, runCli, sample, waitFor, type ChildRun } from './child.js';
 
 const MINUTE = 60_000;
@@ -197,6 +198,15 @@ describe('keyhunt serve --dry-run', () => {
     expect(Object.values(data.findings).every((stored) => stored.slack === null)).toBe(true);
     expect(data.poll.cursor).not.toBeNull();
     expect(existsSync(`${storePath}.lock`)).toBe(false);
+  });
+
+  test('log lines repeat no key', () => {
+    const lines = run
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((line) => duplicateKeys(line).length > 0)).toEqual([]);
   });
 
   test('prints each finding once', () => {

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { emptyStoreData, type StoreData } from '../../src/pipeline/ports.js';
 import { openStore, type FileStore, type StoreError } from '../../src/store/index.js';
 import { addFindings } from '../../src/pipeline/records.js';
-import { LEVEL_ERROR, LEVEL_WARN, makeFinding, makeTempDir, recordingLogger } from './support.js';
+import {
+  duplicateKeys,
+  LEVEL_ERROR,
+  LEVEL_WARN,
+  makeFinding,
+  makeTempDir,
+  recordingLogger,
+} from './support.js';
 
 const NOW = new Date('2025-03-10T12:00:00.000Z');
 const CORRUPT_SUFFIX = '.corrupt-2025-03-10T12-00-00-000Z';
@@ -23,11 +30,15 @@ afterEach(async () => {
   await removeDir();
 });
 
-async function open(): Promise<{ store: FileStore; lines: ReturnType<typeof recordingLogger>['lines'] }> {
-  const { logger, lines } = recordingLogger();
+async function open(): Promise<{
+  store: FileStore;
+  lines: ReturnType<typeof recordingLogger>['lines'];
+  raw: string[];
+}> {
+  const { logger, lines, raw } = recordingLogger();
   const store = await openStore({ path, logger, now: () => NOW });
   openStores.push(store);
-  return { store, lines };
+  return { store, lines, raw };
 }
 
 /** Writes two updates and closes, so the backup has one finding and the store file two. */
@@ -208,5 +219,35 @@ describe('recovery', () => {
 
     expect(Object.keys(store.read().findings)).toEqual(['kh-0000000001', 'kh-0000000002']);
     expect((await readdir(dir)).sort()).toEqual(['keyhunt.json', 'keyhunt.json.bak', 'keyhunt.json.lock']);
+  });
+
+  it('recovery logs repeat no key', async () => {
+    await seedStoreWithBackup();
+    await writeFile(`${path}.tmp-99999`, '{"version"');
+    await writeFile(path, '{"version":1,"findings":{"kh-1": nonsense');
+
+    const { raw } = await open();
+    await unlink(path);
+    await unlink(`${path}.bak`);
+    await openStores.splice(0)[0]!.close();
+    const fresh = await open();
+
+    const messages = [...raw, ...fresh.raw].map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'Removing a temp file left by an interrupted store write',
+        'No store file yet; starting with an empty store',
+      ]),
+    );
+    const repeated = [...raw, ...fresh.raw].filter((line) => duplicateKeys(line).length > 0);
+    expect(repeated).toEqual([]);
+  });
+
+  it('filled-field log repeats no key', async () => {
+    await writeFile(path, JSON.stringify({ findings: {} }));
+
+    const { raw } = await open();
+
+    expect(raw.filter((line) => duplicateKeys(line).length > 0)).toEqual([]);
   });
 });

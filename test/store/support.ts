@@ -68,15 +68,51 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-/** Creates a debug-level logger that keeps every line as parsed JSON. */
-export function recordingLogger(): { logger: Logger; lines: LogLine[] } {
+/**
+ * Creates a debug-level logger that keeps every line as parsed JSON, and as written in `raw`, where a key
+ * that JSON.parse would merge can still be seen twice.
+ */
+export function recordingLogger(): { logger: Logger; lines: LogLine[]; raw: string[] } {
   const lines: LogLine[] = [];
+  const raw: string[] = [];
   const destination = {
     write(line: string): void {
+      raw.push(line);
       lines.push(JSON.parse(line) as LogLine);
     },
   };
-  return { logger: pino({ level: 'debug' }, destination), lines };
+  return { logger: pino({ level: 'debug' }, destination), lines, raw };
+}
+
+/**
+ * Returns the keys that occur more than once at the top level of one JSON object line, such as a pino line
+ * whose child bindings and log fields both set `path`. JSON.parse keeps only the last of them.
+ */
+export function duplicateKeys(line: string): string[] {
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  let depth = 0;
+  let index = 0;
+  while (index < line.length) {
+    const char = line[index];
+    if (char === '"') {
+      let end = index + 1;
+      while (end < line.length && line[end] !== '"') end += line[end] === '\\' ? 2 : 1;
+      let next = end + 1;
+      while (line[next] === ' ') next += 1;
+      if (depth === 1 && line[next] === ':') {
+        const key = JSON.parse(line.slice(index, end + 1)) as string;
+        if (seen.has(key)) duplicates.push(key);
+        seen.add(key);
+      }
+      index = end + 1;
+      continue;
+    }
+    if (char === '{' || char === '[') depth += 1;
+    if (char === '}' || char === ']') depth -= 1;
+    index += 1;
+  }
+  return duplicates;
 }
 
 export const LEVEL_WARN = 40;
