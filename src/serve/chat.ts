@@ -13,6 +13,7 @@ import type { ChatPlatform, PrometheusMetrics } from '../metrics.js';
 import type { FindingNotifier, Store, StoreData } from '../pipeline/ports.js';
 import type { SummarySender } from '../pipeline/summary.js';
 import type { HttpRoute } from '../server.js';
+import { getStoredFinding } from '../pipeline/records.js';
 import { listSlackPostable, listTeamsPostable } from '../pipeline/suppression.js';
 
 export interface ChatPlatforms {
@@ -149,7 +150,7 @@ function countUnpostedTeams(data: Readonly<StoreData>): number {
 
 /** Counts the finding's latest triage change, which the platform has just stored. */
 function countTriage(store: Store, findingId: string, metrics: PrometheusMetrics): void {
-  const history = store.read().findings[findingId]?.history;
+  const history = getStoredFinding(store.read(), findingId)?.history;
   const last = history?.[history.length - 1];
   if (last) metrics.triageAction(last.action, last.actor.platform);
 }

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../../config.js';
 import type { FindingNotifier, Store, StoredFinding, TriageHistoryEntry } from '../../pipeline/ports.js';
+import { getStoredFinding } from '../../pipeline/records.js';
 import { routeSlackChannel, type RoutingRule } from '../../pipeline/rules.js';
 import { isSuppressed, listSlackPostable } from '../../pipeline/suppression.js';
 import { buildChangeReply, buildEscalationNotice, buildFindingMessage } from './blocks.js';
@@ -72,7 +73,7 @@ export class SlackNotifier implements FindingNotifier {
 
   /** Rebuilds a posted finding's message and replies in its thread to each change not yet replied to. */
   async refresh(findingId: string): Promise<void> {
-    const ref = this.options.store.read().findings[findingId]?.slack;
+    const ref = getStoredFinding(this.options.store.read(), findingId)?.slack;
     if (!ref) {
       this.logger.debug({ findingId }, 'Finding is not in Slack yet; its first post shows the current state');
       return;
@@ -118,7 +119,7 @@ export class SlackNotifier implements FindingNotifier {
    */
   private async postOne(findingId: string): Promise<void> {
     const { store } = this.options;
-    const stored = store.read().findings[findingId];
+    const stored = getStoredFinding(store.read(), findingId);
     if (!stored || stored.slack || isSuppressed(stored)) return;
 
     const found = stored.slackAttempt
@@ -141,7 +142,7 @@ export class SlackNotifier implements FindingNotifier {
     else this.logger.info(logFields, 'Posted a finding to Slack');
 
     // A triage change between building the message and recording the post is not in the message yet.
-    const current = store.read().findings[findingId];
+    const current = getStoredFinding(store.read(), findingId);
     if (current && current.history.length > ref.historyPosted) await this.updateAndReply(findingId);
   }
 
@@ -189,7 +190,7 @@ export class SlackNotifier implements FindingNotifier {
   /** Runs inside the channel queue of the finding's message. */
   private async updateAndReply(findingId: string): Promise<void> {
     const { store, client } = this.options;
-    const stored = store.read().findings[findingId];
+    const stored = getStoredFinding(store.read(), findingId);
     const ref = stored?.slack;
     if (!stored || !ref) return;
 
@@ -211,7 +212,7 @@ export class SlackNotifier implements FindingNotifier {
       await this.replyToChange(stored, stored.history[index]!);
       const posted = index + 1;
       await store.update((data) => {
-        const slack = data.findings[findingId]?.slack;
+        const slack = getStoredFinding(data, findingId)?.slack;
         if (slack) slack.historyPosted = Math.max(slack.historyPosted ?? 0, posted);
       });
     }

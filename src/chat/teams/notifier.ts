@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { FindingNotifier, Store, StoredFinding, TeamsConversation } from '../../pipeline/ports.js';
 import type { DailySummary, SummarySender } from '../../pipeline/summary.js';
-import { markTeamsPosted } from '../../pipeline/records.js';
+import { getConversation, getStoredFinding, markTeamsPosted } from '../../pipeline/records.js';
 import { isSuppressed, listTeamsPostable } from '../../pipeline/suppression.js';
 import { buildFindingCard } from './cards.js';
 import { SEVERITY_LABELS } from '../text.js';
@@ -69,7 +69,7 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
 
   /** Posts one finding to one conversation; returns the failure, after which the conversation waits for the next run. */
   async #postOne(conversation: TeamsConversation, findingId: string): Promise<DeliveryFailure | null> {
-    const stored = this.#store.read().findings[findingId];
+    const stored = getStoredFinding(this.#store.read(), findingId);
     if (!stored || isSuppressed(stored)) return null;
     const logger = this.#logger.child({ findingId, conversationId: conversation.id });
 
@@ -103,13 +103,13 @@ export class TeamsNotifier implements FindingNotifier, SummarySender {
   /** Rebuilds the card of a finding from the store and updates every Teams activity it was posted as. */
   async refresh(findingId: string): Promise<void> {
     const data = this.#store.read();
-    const stored = data.findings[findingId];
+    const stored = getStoredFinding(data, findingId);
     if (!stored) {
       this.#logger.warn({ findingId }, 'Cannot update the Teams cards of a finding that is not stored');
       return;
     }
     const updates = Object.values(stored.teams).map(async (post) => {
-      const conversation = data.teams.conversations[post.conversationId];
+      const conversation = getConversation(data, post.conversationId);
       if (!conversation?.active) return;
       await this.#updateOne(conversation, post.activityId, stored);
     });
