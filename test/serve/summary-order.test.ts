@@ -103,7 +103,7 @@ describe('serve summary catch-up at first start', () => {
         .find((text) => text.startsWith('keyhunt daily summary')),
     );
     expect(summary).toBe(
-      'keyhunt daily summary for 2025-03-01: 1 finding(s) in the last 24 hours, 1 unacknowledged, no coverage gaps.',
+      'keyhunt daily summary for 2025-03-01: 1 finding in the last 24 hours, 1 unacknowledged, no coverage gaps.',
     );
   });
 
