@@ -215,7 +215,7 @@ async function pollOnce(pollDeps: PollDeps, flags: PollFlags, context: CommandCo
 
 /**
  * Polls on the configured schedule, the first poll at once, until `waitForStop` resolves. Then it aborts the
- * running poll, which stores nothing, so stopping never waits for retries of a failing poll.
+ * running poll, which stores nothing, so stopping does not wait out the retries of a failing poll.
  */
 async function pollOnSchedule(
   pollDeps: PollDeps,
