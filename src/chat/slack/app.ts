@@ -76,7 +76,7 @@ export interface SlackApp {
 /** Builds the Slack app. Nothing connects until `start()`. */
 export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
   const { config, store } = options;
-  const logger = options.logger.child({ component: 'slack' });
+  const logger = options.logger.child({ platform: 'slack' });
   const clock = options.clock ?? (() => new Date());
   const boltLogger = createBoltLogger(logger.child({ component: 'bolt' }));
   const mode = config.appToken ? 'socket' : 'http';
