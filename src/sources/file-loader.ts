@@ -76,6 +76,8 @@ export class FileLoader {
     });
     // A failed worker loses no file: pending loads resolve to null and are streamed, later ones load here.
     worker.on('error', (error) => this.abandonWorker(worker, error));
+    // A reply that cannot be deserialized would leave its load pending for ever, so the worker is dropped.
+    worker.on('messageerror', (error) => this.abandonWorker(worker, error));
     worker.on('exit', (code) =>
       this.abandonWorker(worker, new Error(`file loader worker exited with code ${code}`)),
     );
@@ -86,6 +88,9 @@ export class FileLoader {
     if (this.worker !== worker) return;
     this.worker = null;
     this.settleAll();
+    // After a message error the worker still runs; unreferenced and stopped, it cannot hold the process.
+    worker.unref();
+    void worker.terminate();
     this.options.onWorkerError?.(error);
   }
 
