@@ -5,7 +5,7 @@
  */
 import type { SkipReason } from '../detect/index.js';
 import type { Logger } from '../log.js';
-import type { FileProblem, FileRecord } from '../sources/files.js';
+import type { FileProblem, RecordLocation } from '../sources/files.js';
 
 export const MAX_MESSAGES_PER_FILE = 5;
 
@@ -47,8 +47,8 @@ export class ScanProblemReporter {
     }
   }
 
-  /** Logs a record that the detector skipped for its shape, given the reason Detector.add returned. */
-  checkRecord(item: FileRecord, skip: SkipReason | null): void {
+  /** Logs a record that the detector skips for its shape, given the reason normalizeRecord gave it. */
+  checkRecord(item: RecordLocation, skip: SkipReason | null): void {
     const description = skip ? SHAPE_PROBLEMS[skip] : undefined;
     if (!skip || !description || !this.allowMessage()) return;
     const line = item.line === null ? {} : { line: item.line };

@@ -30,9 +30,6 @@ export interface ScanOptions {
   format: OutputFormat;
 }
 
-/** Record interval at which the progress line may redraw within one file. */
-const PROGRESS_RECORD_STEP = 1000;
-
 /** Returns the bundled samples folder. The same relative path works from src/commands/ and dist/commands/. */
 export function defaultSamplesPath(): string {
   return fileURLToPath(new URL('../../samples/', import.meta.url));
@@ -87,11 +84,8 @@ async function detectInFiles(
   problems: ScanProblemReporter,
   context: CommandContext,
 ): Promise<{ result: DetectionResult; stats: FileReadStats }> {
-  const detector = new Detector({
-    thresholdMs: options.thresholdMs,
-    fromMs: options.fromMs,
-    toMs: options.toMs,
-  });
+  const detectorOptions = { thresholdMs: options.thresholdMs, fromMs: options.fromMs, toMs: options.toMs };
+  const detector = new Detector(detectorOptions);
   const progress = new ProgressIndicator({
     stream: context.stderr,
     totalFiles: files.length,
@@ -101,12 +95,13 @@ async function detectInFiles(
   let filesDone = 0;
   const reader = new CloudTrailFileReader({
     onProblem: (problem) => problems.reportFile(problem),
-    onLoaderError: (error) =>
+    onRecordSkipped: (location, reason) => problems.checkRecord(location, reason),
+    onWorkerError: (error) =>
       context
         .logger()
         .warn(
           { err: error },
-          `file loader thread failed, loading the remaining files on the main thread: ${error.message}`,
+          `scan worker thread failed, so the main thread reads its files: ${error.message}`,
         ),
     onFileDone: (file, stats) => {
       filesDone += 1;
@@ -116,12 +111,9 @@ async function detectInFiles(
   });
 
   try {
-    for await (const batch of reader.batches(files)) {
-      for (const item of batch) {
-        problems.checkRecord(item, detector.add(item.record));
-        if (reader.stats.records % PROGRESS_RECORD_STEP === 0)
-          progress.update(filesDone, reader.stats.records);
-      }
+    for await (const batch of reader.summaries(files, detectorOptions)) {
+      detector.addBatch(batch);
+      progress.update(filesDone, reader.stats.records);
     }
   } finally {
     progress.clear();

@@ -1,22 +1,14 @@
 /**
- * The detector for scans: records go in one at a time in any order, findings come out at the end.
+ * The detector for scans: records go in one at a time in any order, or as batches summarized elsewhere (see
+ * record-summary.ts), and findings come out at the end.
  */
 import { buildFinding, isPairInWindow } from './enrich.js';
 import { EventIdTable, KeyUseStore } from './key-uses.js';
-import { normalizeRecord } from './normalize.js';
-import type { DetectionResult, DetectionStats, Finding, KeyEvent, SkipReason } from './types.js';
+import { ENCODED_USE_FIELDS, RETAINED_KEY_EVENT, summarizeRecord } from './record-summary.js';
+import type { DetectorOptions, EncodedUses, RecordBatch } from './record-summary.js';
+import type { DetectionResult, DetectionStats, Finding, KeyEvent, KeyUseEvent, SkipReason } from './types.js';
 
-export interface DetectorOptions {
-  thresholdMs: number;
-  /** Records with an eventTime before this (epoch ms) are skipped as outside the time range. */
-  fromMs?: number;
-  /** Records with an eventTime after this (epoch ms) are skipped as outside the time range. */
-  toMs?: number;
-}
-
-// CreateAccessKey only makes long-term keys (AKIA...). Temporary STS keys (ASIA...) are most of a
-// trail's traffic and can never pair, so only uses of long-term keys are kept in memory.
-const LONG_TERM_KEY_PREFIX = 'AKIA';
+export type { DetectorOptions } from './record-summary.js';
 
 /** Orders findings by deletedAt, then accessKeyId, as every output lists them. */
 export function compareFindings(a: Finding, b: Finding): number {
@@ -55,37 +47,66 @@ export class Detector {
    * counted but not returned, so callers can report records of the wrong shape without normalizing them again.
    */
   add(record: unknown): SkipReason | null {
+    const summary = summarizeRecord(record, this.options);
     this.recordsRead++;
-    const normalized = normalizeRecord(record);
-    if (normalized.time === null) {
-      if (normalized.skip) this.skip(normalized.skip);
-      return normalized.skip;
-    }
-    const { fromMs, toMs } = this.options;
-    if (
-      (fromMs !== undefined && normalized.time < fromMs) ||
-      (toMs !== undefined && normalized.time > toMs)
-    ) {
-      this.skip('outside-time-range');
-      return normalized.skip;
-    }
-    if (normalized.skip) this.skip(normalized.skip);
+    if (summary.counted) this.skip(summary.counted);
+    this.retain(summary.keyEvent, summary.use);
+    return summary.skip;
+  }
 
-    const keyEvent = normalized.keyEvent;
-    const use = normalized.use?.accessKeyId.startsWith(LONG_TERM_KEY_PREFIX) ? normalized.use : null;
+  /**
+   * Adds records summarized with summarizeRecord and the same options, such as on a worker thread. Adding
+   * the batches of a file in order has the same effect as adding its records one by one.
+   */
+  addBatch(batch: RecordBatch): void {
+    this.recordsRead += batch.records;
+    for (const [reason, count] of Object.entries(batch.counted) as Array<[SkipReason, number]>) {
+      this.skipped[reason] = (this.skipped[reason] ?? 0) + count;
+    }
+    let keyEventIndex = 0;
+    let useIndex = 0;
+    for (const kind of batch.retainedKinds) {
+      if (kind === RETAINED_KEY_EVENT) {
+        const { keyEvent, use } = batch.keyEvents[keyEventIndex++]!;
+        this.retain(keyEvent, use);
+      } else {
+        this.retainEncodedUse(batch.uses, useIndex++);
+      }
+    }
+  }
+
+  /** Keeps the use at `index` of a batch's encoded uses, as `retain` keeps a use without a key event. */
+  private retainEncodedUse(uses: EncodedUses, index: number): void {
+    const eventOrdinal = this.internEventId(uses.eventIds[index]!);
+    if (eventOrdinal === null) return;
+    const base = index * ENCODED_USE_FIELDS;
+    const field = (offset: number): string | null => uses.strings[uses.fields[base + offset]!] ?? null;
+    this.uses.addFields(field(0) ?? '', eventOrdinal, uses.times[index]!, {
+      eventName: field(1) ?? '',
+      eventSource: field(2),
+      sourceIPAddress: field(3),
+      errorCode: field(4),
+    });
+  }
+
+  /** Keeps a record's key event and long-term key use, unless a record with its event id was kept before. */
+  private retain(keyEvent: KeyEvent | null, use: KeyUseEvent | null): void {
     const retained = keyEvent ?? use;
     // Only retained records are deduplicated, so the set of seen ids grows with key activity, not traffic.
-    if (!retained) return normalized.skip;
-    const seenBefore = this.seenEventIds.size;
-    const eventOrdinal = this.seenEventIds.intern(retained.eventId);
-    if (this.seenEventIds.size === seenBefore) {
-      this.skip('duplicate-event-id');
-      return normalized.skip;
-    }
-
+    if (!retained) return;
+    const eventOrdinal = this.internEventId(retained.eventId);
+    if (eventOrdinal === null) return;
     if (keyEvent) this.keyEvents.push(keyEvent);
     if (use) this.uses.add(use, eventOrdinal);
-    return normalized.skip;
+  }
+
+  /** Returns the ordinal of a new event id, or null after counting a duplicate. */
+  private internEventId(eventId: string): number | null {
+    const seenBefore = this.seenEventIds.size;
+    const eventOrdinal = this.seenEventIds.intern(eventId);
+    if (this.seenEventIds.size > seenBefore) return eventOrdinal;
+    this.skip('duplicate-event-id');
+    return null;
   }
 
   /** Pairs the collected events and returns the findings, sorted, with what was read and skipped. */

@@ -188,26 +188,36 @@ export class KeyUseStore {
 
   /** Adds one use. `eventOrdinal` is the ordinal of `use.eventId` in the EventIdTable later given to `uses`. */
   add(use: KeyUseEvent, eventOrdinal: number): void {
-    let columns = this.byKey.get(use.accessKeyId);
+    this.addFields(use.accessKeyId, eventOrdinal, use.time, use);
+  }
+
+  /** Adds one use given as its fields, such as decoded from a RecordBatch. */
+  addFields(
+    accessKeyId: string,
+    eventOrdinal: number,
+    time: number,
+    strings: Pick<KeyUseEvent, 'eventName' | 'eventSource' | 'sourceIPAddress' | 'errorCode'>,
+  ): void {
+    let columns = this.byKey.get(accessKeyId);
     if (!columns) {
       columns = {
         count: 0,
         times: new Float64Array(INITIAL_USES_PER_KEY),
         fields: new Uint32Array(INITIAL_USES_PER_KEY * USE_FIELDS),
       };
-      this.byKey.set(use.accessKeyId, columns);
+      this.byKey.set(accessKeyId, columns);
     }
     if (columns.count === columns.times.length) {
       columns.times = grown(columns.times, columns.count * 2);
       columns.fields = grown(columns.fields, columns.count * 2 * USE_FIELDS);
     }
     const base = columns.count * USE_FIELDS;
-    columns.times[columns.count] = use.time;
+    columns.times[columns.count] = time;
     columns.fields[base] = eventOrdinal;
-    columns.fields[base + 1] = this.strings.indexOf(use.eventName);
-    columns.fields[base + 2] = this.strings.indexOf(use.eventSource);
-    columns.fields[base + 3] = this.strings.indexOf(use.sourceIPAddress);
-    columns.fields[base + 4] = this.strings.indexOf(use.errorCode);
+    columns.fields[base + 1] = this.strings.indexOf(strings.eventName);
+    columns.fields[base + 2] = this.strings.indexOf(strings.eventSource);
+    columns.fields[base + 3] = this.strings.indexOf(strings.sourceIPAddress);
+    columns.fields[base + 4] = this.strings.indexOf(strings.errorCode);
     columns.count += 1;
   }
 

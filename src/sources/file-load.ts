@@ -1,7 +1,7 @@
 /**
  * Loads a whole CloudTrail log file into memory, decompressed, so that it can be parsed in one call. The
- * calls are synchronous because a scan runs them on a worker thread (see file-loader.ts), where blocking
- * costs the parser nothing and skips the thread pool round trip of every asynchronous call.
+ * calls are synchronous because a scan runs them on worker threads (see summary-pool.ts), where blocking
+ * holds up only that worker, and synchronous calls skip the thread pool round trip of asynchronous ones.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';

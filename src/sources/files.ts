@@ -1,21 +1,19 @@
 /**
- * CloudTrail log files on disk: finds the files under the paths given on the command line and reads their
- * records file by file, in order. A worker thread loads a few files ahead while the current one is parsed, so
- * a scan of a large S3-layout archive keeps at most FILES_LOADED_AHEAD + 1 files in memory.
+ * CloudTrail log files on disk: finds the files under the paths given on the command line. The reader that
+ * reads their records, CloudTrailFileReader, is in file-reader.ts and exported from here too.
  */
 import { opendir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { types } from 'node:util';
 import { KeyhuntError } from '../errors.js';
-import { MAX_BUFFERED_FILE_BYTES } from './file-load.js';
-import { FileLoader, FilePrefetcher } from './file-loader.js';
-import { readFileRecords, streamFileRecords } from './file-records.js';
-import type { FileProblem, FileRecord, ProblemHandler } from './file-records.js';
-import { readTextRecords } from './file-text.js';
+import type { ProblemHandler } from './file-records.js';
 
-export { readFileRecords };
+export { readFileRecords } from './file-records.js';
 export type { FileProblem, FileProblemKind, FileRecord, ProblemHandler } from './file-records.js';
+export { CloudTrailFileReader, FILES_SUMMARIZED_AHEAD } from './file-reader.js';
+export type { FileReadStats, FileReaderOptions } from './file-reader.js';
+export type { RecordLocation } from './file-summary.js';
 
 /** File names read when walking a folder. A file named on the command line is read whatever its name. */
 export const RECORD_FILE_NAME = /\.(json|jsonl|ndjson)(\.gz)?$/i;
@@ -155,111 +153,4 @@ async function describeFile(path: string): Promise<InputFile> {
 
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'ENOENT';
-}
-
-export interface FileReadStats {
-  filesRead: number;
-  /** Files that could not be read to the end: unreadable, invalid JSON, truncated gzip. */
-  filesFailed: number;
-  /** CloudTrail digest files, which hold no records. */
-  filesSkipped: number;
-  /** Bytes on disk of the files finished so far. */
-  bytesRead: number;
-  /** Records handed on, including those of files that failed part way. */
-  records: number;
-  /** JSON Lines lines that were not valid JSON. */
-  invalidLines: number;
-  /** LookupEvents entries whose CloudTrailEvent string was not valid JSON. */
-  invalidEmbeddedEvents: number;
-}
-
-/** Files read and gunzipped on the loader's worker thread ahead of the one being parsed. */
-export const FILES_LOADED_AHEAD = 4;
-
-export interface FileReaderOptions {
-  onProblem: ProblemHandler;
-  /** Called after each file, whether it was read, failed or skipped. */
-  onFileDone?: (file: InputFile, stats: Readonly<FileReadStats>) => void;
-  /** Files loaded ahead of the current one; default FILES_LOADED_AHEAD. */
-  filesLoadedAhead?: number;
-  /** Largest decompressed size in bytes of a file loaded whole; default MAX_BUFFERED_FILE_BYTES. */
-  maxBufferedBytes?: number;
-  /** Called if the loader's worker thread fails; files then load on the main thread. */
-  onLoaderError?: (error: Error) => void;
-}
-
-/** Reads the records of many files in order, loading a few ahead, and counts what it read and skipped. */
-export class CloudTrailFileReader {
-  readonly stats: FileReadStats = {
-    filesRead: 0,
-    filesFailed: 0,
-    filesSkipped: 0,
-    bytesRead: 0,
-    records: 0,
-    invalidLines: 0,
-    invalidEmbeddedEvents: 0,
-  };
-
-  constructor(private readonly options: FileReaderOptions) {}
-
-  /** Yields the records of the files in order. */
-  async *records(files: Iterable<InputFile>): AsyncGenerator<FileRecord> {
-    for await (const batch of this.batches(files)) yield* batch;
-  }
-
-  /**
-   * Yields the records of the files in order, in batches: all records of a file loaded whole, or one record
-   * at a time from a streamed file. Iterating a batch synchronously saves the promise that an async
-   * generator costs per record. Each batch must be iterated to its end before the next is requested,
-   * because problems, stats and onFileDone follow that iteration.
-   */
-  async *batches(files: Iterable<InputFile>): AsyncGenerator<Iterable<FileRecord>> {
-    const list = [...files];
-    const loader = new FileLoader({ onWorkerError: this.options.onLoaderError });
-    const prefetcher = new FilePrefetcher(
-      list,
-      loader,
-      this.options.filesLoadedAhead ?? FILES_LOADED_AHEAD,
-      this.options.maxBufferedBytes ?? MAX_BUFFERED_FILE_BYTES,
-    );
-    try {
-      for (const [index, file] of list.entries()) yield* this.readFile(file, await prefetcher.take(index));
-    } finally {
-      await loader.close();
-    }
-  }
-
-  /** Yields the records of one file in batches, from its loaded content or streamed when that is null. */
-  private async *readFile(file: InputFile, content: Buffer | null): AsyncGenerator<Iterable<FileRecord>> {
-    let outcome: 'read' | 'failed' | 'skipped' = 'read';
-    const onProblem = (problem: FileProblem): void => {
-      if (problem.fatal) outcome = 'failed';
-      else if (problem.kind === 'digest-file') outcome = 'skipped';
-      else if (problem.kind === 'invalid-line') this.stats.invalidLines += 1;
-      else if (problem.kind === 'invalid-embedded-event') this.stats.invalidEmbeddedEvents += 1;
-      this.options.onProblem(problem);
-    };
-
-    if (content) {
-      yield this.counted(readTextRecords(file.path, content, onProblem));
-    } else {
-      for await (const record of streamFileRecords(file.path, onProblem)) yield this.counted([record]);
-    }
-    this.countFile(outcome, file);
-  }
-
-  private *counted(records: Iterable<FileRecord>): Generator<FileRecord> {
-    for (const record of records) {
-      this.stats.records += 1;
-      yield record;
-    }
-  }
-
-  private countFile(outcome: 'read' | 'failed' | 'skipped', file: InputFile): void {
-    if (outcome === 'read') this.stats.filesRead += 1;
-    else if (outcome === 'failed') this.stats.filesFailed += 1;
-    else this.stats.filesSkipped += 1;
-    this.stats.bytesRead += file.size;
-    this.options.onFileDone?.(file, this.stats);
-  }
 }
