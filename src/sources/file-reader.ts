@@ -1,7 +1,7 @@
 /**
  * Reads the records of many CloudTrail log files in order and counts what it read and skipped. A scan takes
  * them as RecordBatch summaries, made on worker threads for files loaded whole, so that a scan of a large
- * S3-layout archive parses on several cores and keeps at most a few files per worker in memory.
+ * S3-layout archive parses on several cores and keeps one file per worker in memory.
  */
 import { RecordBatchBuilder, summarizeRecord } from '../detect/record-summary.js';
 import type { DetectorOptions, RecordBatch } from '../detect/record-summary.js';
@@ -29,8 +29,12 @@ export interface FileReadStats {
   invalidEmbeddedEvents: number;
 }
 
-/** Files requested from each summary worker ahead of the one the scan is merging. */
-export const FILES_SUMMARIZED_AHEAD = 2;
+/**
+ * Files requested from each summary worker ahead of the one the scan is merging, so that a worker that is
+ * done early does not wait. A worker holds one file's content at a time, and the summaries that queue up are
+ * small, so this costs little memory.
+ */
+export const FILES_SUMMARIZED_AHEAD = 8;
 /** Records of a streamed file summarized into one batch. */
 const STREAMED_BATCH_RECORDS = 1000;
 
