@@ -1,6 +1,6 @@
 /**
  * Measures `keyhunt scan` on a synthetic S3-layout archive: records, files, megabytes on disk, wall time,
- * records/s, MB/s and peak RSS, and checks the findings against the archive's expected.json.
+ * CPU time, records/s, MB/s and peak RSS, and checks the findings against the archive's expected.json.
  *
  *   npx tsc -p tsconfig.bench.json && node build/bench/bench/scan-bench.js [--archive DIR] [--records N] [--runs N]
  *
