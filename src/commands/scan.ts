@@ -98,8 +98,12 @@ export function toScanOptions(paths: string[], flags: ScanFlags, now: Date): Sca
 
 function parseDurationArgument(value: string): number {
   const ms = parseDuration(value);
-  if (ms === null) throw new InvalidArgumentError(`Expected a whole number and a unit: ${DURATION_EXAMPLE}.`);
-  return ms;
+  if (ms !== null) return ms;
+  // parseDuration rejects a well-formed value only when it does not fit in a safe integer of milliseconds.
+  if (/^\s*\d+\s*[smhd]\s*$/i.test(value)) {
+    throw new InvalidArgumentError(`The duration is too large. Use a value such as ${DURATION_EXAMPLE}.`);
+  }
+  throw new InvalidArgumentError(`Expected a whole number and a unit: ${DURATION_EXAMPLE}.`);
 }
 
 function parseThreshold(value: string): number {

@@ -72,6 +72,11 @@ describe('keyhunt usage errors', () => {
       "error: option '--threshold <duration>' argument '5x' is invalid. Expected a whole number and a unit: 90s, 20m, 24h or 7d.",
     ],
     [
+      'threshold too large',
+      ['scan', '--threshold', '99999999999d'],
+      "error: option '--threshold <duration>' argument '99999999999d' is invalid. The duration is too large. Use a value such as 90s, 20m, 24h or 7d.",
+    ],
+    [
       'zero threshold',
       ['scan', '--threshold', '0h'],
       "error: option '--threshold <duration>' argument '0h' is invalid. The threshold must be greater than 0, such as 24h.",
