@@ -98,8 +98,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const isRunning = () => stopping === null;
 
   try {
-    // One limit for /readyz, Slack's `/keyhunt status` and the daily summary, so they call the poller stale
-    // alike. NOTE: the Teams `status` reply still uses the 30-minute default, as createTeamsBot takes no limit.
+    // One limit for /readyz, the Slack and Teams `status` replies and the daily summary, so they call the
+    // poller stale alike.
     const maxAgeMs = pollMaxAgeMs(config.pollCron, config.timezone);
     const printer = compose(parts, options, { metrics, isRunning, pollStaleAfterMs: maxAgeMs });
     const checks = [

@@ -70,6 +70,7 @@ export function createChatPlatforms(options: ChatOptions): ChatPlatforms {
       logger,
       clock,
       onTriageChanged: afterTriage('teams'),
+      pollStaleAfterMs: options.pollStaleAfterMs,
     });
   }
 

@@ -37,6 +37,8 @@ export interface KeyhuntTeamsBotOptions {
    * Teams waits for the invoke response.
    */
   onFindingChanged: (findingId: string) => void;
+  /** Time since the last successful poll after which `status` calls the poller stale; the query default when unset. */
+  pollStaleAfterMs?: number;
 }
 
 export const WELCOME_TEXT =
@@ -156,7 +158,10 @@ export class KeyhuntTeamsBot extends ActivityHandler {
     await this.#record(context.activity, false);
     const text = TurnContext.removeRecipientMention(context.activity) ?? '';
     const command = parseQuery(text.replace(/&nbsp;/g, ' '));
-    const result = evaluateQuery(command, this.#options.store.read(), { now: this.#options.clock() });
+    const result = evaluateQuery(command, this.#options.store.read(), {
+      now: this.#options.clock(),
+      pollStaleAfterMs: this.#options.pollStaleAfterMs,
+    });
     await context.sendActivity({
       type: 'message',
       attachments: [CardFactory.adaptiveCard(buildQueryCard(result))],

@@ -25,6 +25,8 @@ export interface CreateTeamsBotOptions {
   authentication?: TeamsAuthentication;
   /** Called after a Teams card action changed a finding, so Slack can update its message. */
   onTriageChanged?: (findingId: string) => Promise<void>;
+  /** Time since the last successful poll after which `status` calls the poller stale. */
+  pollStaleAfterMs?: number;
 }
 
 export interface TeamsBot {
@@ -74,6 +76,7 @@ export function createTeamsBot(options: CreateTeamsBotOptions): TeamsBot {
     clock: options.clock,
     triagers: options.config.triagers,
     tenantId: options.config.tenantId,
+    pollStaleAfterMs: options.pollStaleAfterMs,
     onFindingChanged,
   });
 

@@ -31,10 +31,17 @@ interface Harness {
 }
 
 function setUp(
-  options: { triagers?: string[]; tenantId?: string | null; withFinding?: boolean } = {},
+  options: {
+    triagers?: string[];
+    tenantId?: string | null;
+    withFinding?: boolean;
+    lastSuccessAt?: string;
+    pollStaleAfterMs?: number;
+  } = {},
 ): Harness {
   const data = emptyStoreData();
   if (options.withFinding ?? true) data.findings[FINDING_ID] = storedFinding();
+  if (options.lastSuccessAt) data.poll.health.lastSuccessAt = options.lastSuccessAt;
   const store = createMemoryStore(data);
   const changed: string[] = [];
   const bot = new KeyhuntTeamsBot({
@@ -44,6 +51,7 @@ function setUp(
     triagers: options.triagers ?? [TRIAGER_AAD_ID],
     tenantId: options.tenantId === undefined ? TENANT_ID : options.tenantId,
     onFindingChanged: (findingId) => changed.push(findingId),
+    pollStaleAfterMs: options.pollStaleAfterMs,
   });
   const adapter = new TestAdapter((context) => bot.run(context));
   return { adapter, store, changed };
@@ -220,6 +228,18 @@ describe('commands', () => {
     expect(text).toContain('"text":"keyhunt status"');
     expect(text).toContain('"text":"Open 1 · Escalated 0 · Acknowledged 0 · Resolved 0"');
     expect(text).toContain('No poll has succeeded yet');
+  });
+
+  test('status uses the given stale limit', async () => {
+    const lastSuccessAt = new Date(NOW.getTime() - 45 * 60_000).toISOString();
+    const hourly = setUp({ lastSuccessAt, pollStaleAfterMs: 3 * 60 * 60_000 });
+    const standard = setUp({ lastSuccessAt });
+
+    const hourlyText = cardText((await send(hourly, message('status', channel)))[0]);
+    const standardText = cardText((await send(standard, message('status', channel)))[0]);
+
+    expect(hourlyText).not.toContain('The last successful poll was 45m ago');
+    expect(standardText).toContain('The last successful poll was 45m ago, longer than the expected 30m');
   });
 
   test('last 24h lists findings deleted in the period', async () => {
