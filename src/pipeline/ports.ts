@@ -4,7 +4,7 @@
  */
 import type { Finding, KeyEvent, KeyUseEvent } from '../detect/types.js';
 
-/** Where a triage change came from: a chat platform, the CLI, or a rule of the config file (`rules`). */
+/** The source of a triage change: a chat platform, the CLI, or a rule of the config file (`rules`). */
 export type Platform = 'slack' | 'teams' | 'cli' | 'rules';
 
 export type TriageState = 'open' | 'acknowledged' | 'escalated' | 'resolved';
@@ -28,7 +28,7 @@ export interface TriageHistoryEntry {
   actor: TriageActor;
   /** ISO 8601 UTC. */
   at: string;
-  /** Why a rule made the change, such as the reason of the suppression rule that resolved the finding. */
+  /** The reason a rule gave for the change, such as that of the suppression rule that resolved the finding. */
   reason?: string;
 }
 
@@ -180,7 +180,7 @@ export interface LookedUpEvent {
   cloudTrailEvent: string | null;
 }
 
-/** Why a LookupEvents read stopped early. `code` is stable; `message` names the cause and the fix. */
+/** The reason a LookupEvents read stopped early. `code` is stable, and `message` names the cause and the fix. */
 export interface LookupFailure {
   code: string;
   message: string;

@@ -94,7 +94,8 @@ describe('applyTriage', () => {
     ]);
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(['changed', 'unchanged']);
     expect(store.read().findings[id]?.history).toHaveLength(1);
-    expect(outcomes[1]?.kind === 'unchanged' && outcomes[1].message).toBe(
+    const late = outcomes[1];
+    expect(late?.kind === 'unchanged' ? late.message : null).toBe(
       'U1 already set it to acknowledged at 2024-03-01T11:00:00.000Z.',
     );
   });
