@@ -105,7 +105,7 @@ async function walkFolder(folder: string, report: ProblemHandler): Promise<Input
       report({ kind: 'unreadable', path: current, line: null, message, fatal: true });
     }
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort((a, b) => compareText(a.path, b.path));
 }
 
 /** Lists the subfolders and log files of a folder, up to the error that stopped the listing, if any. */
@@ -153,4 +153,10 @@ async function describeFile(path: string): Promise<InputFile> {
 
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'ENOENT';
+}
+
+/** Orders strings by UTF-16 code units, as `<` does, so the order does not depend on the locale. */
+function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }

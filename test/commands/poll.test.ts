@@ -76,6 +76,21 @@ async function runCommand(args: string[], overrides: Partial<PollCommandDeps> = 
   await program.parseAsync(['node', 'keyhunt', 'poll', ...args]);
 }
 
+/**
+ * Resolves once a finding line is on stdout. A scheduled poll is stopped then, because stopping on a count of
+ * LookupEvents calls could abort the poll before it prints.
+ */
+function untilPrinted(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (stdout.includes('\n')) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 10);
+  });
+}
+
 async function readStored(): Promise<{ ids: string[]; cursor: string | null }> {
   const store = await openStore({ path: storePath, logger: silentLogger() });
   const data = store.read();
@@ -195,17 +210,7 @@ describe('keyhunt poll', () => {
   });
 
   it('polls on the schedule until stopped', async () => {
-    // Stop once the finding is printed: stopping on a count of calls could abort the poll before it prints.
-    const stopped = new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (stdout.includes('\n')) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 10);
-    });
-
-    await runCommand(['--format', 'json'], { waitForStop: () => stopped });
+    await runCommand(['--format', 'json'], { waitForStop: untilPrinted });
 
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -296,17 +301,7 @@ describe('keyhunt poll with suppression rules', () => {
   });
 
   it('prints ndjson on a schedule', async () => {
-    // Stop once the finding is printed: stopping on a count of calls could abort the poll before it prints.
-    const stopped = new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (stdout.includes('\n')) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 10);
-    });
-
-    await runCommand(['--format', 'ndjson'], { waitForStop: () => stopped });
+    await runCommand(['--format', 'ndjson'], { waitForStop: untilPrinted });
 
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
