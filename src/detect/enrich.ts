@@ -38,7 +38,7 @@ export function isPairInWindow(create: KeyEvent, del: KeyEvent, thresholdMs: num
   return lifetimeMs >= 0 && lifetimeMs <= thresholdMs;
 }
 
-/** The key used to count a principal's activity: principalId when present, else the arn. */
+/** Returns the key that counts a principal's activity: principalId when present, else the arn. */
 export function principalKey(actor: Actor): string | null {
   return actor.principalId ?? actor.arn;
 }

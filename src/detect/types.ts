@@ -37,7 +37,7 @@ export interface KeyEvent {
   errorCode: string | null;
 }
 
-/** Why a record was not turned into a key event. Counted, never fatal. */
+/** The reason a record was not turned into a key event. Counted, never fatal. */
 export type SkipReason =
   | 'not-an-object'
   | 'missing-event-name'
@@ -123,7 +123,7 @@ export interface Finding {
   severityReasons: string[];
 }
 
-/** What a detection run read and skipped, for summaries and logs. */
+/** Counts of what a detection run read and skipped, for summaries and logs. */
 export interface DetectionStats {
   recordsRead: number;
   keyEvents: number;

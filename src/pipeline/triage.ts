@@ -117,7 +117,7 @@ function outcomeWithoutChange(
 
 /**
  * Applies a triage action through the store's serialized writer and returns what happened. A request that
- * changes nothing, such as a double click, is answered from a read and costs no write.
+ * changes nothing, such as a double click, is decided from a read and costs no write.
  */
 export async function applyTriage(store: Store, request: TriageRequest): Promise<TriageOutcome> {
   const early = outcomeWithoutChange(getStoredFinding(store.read(), request.findingId), request);

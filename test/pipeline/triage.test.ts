@@ -5,7 +5,7 @@ import type { TriageRequest } from '../../src/pipeline/triage.js';
 import { detect, HOUR_MS } from '../../src/detect/index.js';
 import { createKeyRecord, deleteKeyRecord, iamUser } from '../support/records.js';
 
-/** A store whose updates run one after another, as the file store's do, without touching disk. */
+/** Creates a store whose updates run one after another, as the file store's do, without touching disk. */
 function queuedStore(data: StoreData): Store {
   let queue: Promise<unknown> = Promise.resolve();
   return {
